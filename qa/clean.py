@@ -65,7 +65,7 @@ _LINK_OPEN = re.compile(r"\[(?=[^\[\]\n]*\]\([^()\n]*\))")
 _LINK_CLOSE = re.compile(r"\]\([^()\n]*\)")
 _EMPHASIS = re.compile(r"\*{1,3}")
 _SUPERSCRIPT = re.compile(r"[¹²³⁴⁵⁶⁷⁸⁹⁰]")
-_SIGNATURE = re.compile(r"^[ \t]*A handwritten signature\b[^\n]*\n?", re.M)
+_SIGNATURE = re.compile(r"^[ \t]*A handwritten signature\b[^\n]*", re.M)
 _LINE = re.compile(r"^[ \t]*(\S[^\n]*?)[ \t]*$", re.M)
 
 
@@ -122,9 +122,10 @@ def clean_text(text: str) -> CleanText:
     """Remove markup and page furniture from ``text``; keep every word a reader would read.
 
     HTML tags become line breaks (block tags) or nothing (inline tags), entities are decoded,
-    markdown links keep their text and lose their (often empty) targets, emphasis markers,
-    footnote superscripts and descriptions of handwritten signatures go, and a short line that
-    recurs three times or more (a running page header) is kept only the first time.
+    markdown links keep their text and lose their (often empty) targets, emphasis markers and
+    footnote superscripts go, a transcriber's description of a handwritten signature becomes
+    "(signed)", and a short line that recurs three times or more (a running page header) is
+    kept only the first time.
     """
     ct = CleanText(text, tuple(range(len(text))))
     headers = repeated_lines(text)
@@ -138,11 +139,12 @@ def clean_text(text: str) -> CleanText:
     ct = substitute(ct, _LINK_CLOSE, "")
     ct = substitute(ct, _EMPHASIS, "")
     ct = substitute(ct, _SUPERSCRIPT, "")
-    ct = substitute(ct, _SIGNATURE, "")
+    ct = substitute(ct, _SIGNATURE, "(signed)")
     return ct
 
 
-_BLANK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+# A paragraph ends at a blank line, or at a line break before a numbered paragraph.
+_BLANK = re.compile(r"\n[ \t\r\f\v]*\n\s*|\n(?=[ \t]*\d{1,3}\.\s)")
 _TERMINAL = (".", "!", "?", '"', "”", "’", ")")
 _NUMBERED = re.compile(r"^\d{1,3}\.\s")
 

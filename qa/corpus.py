@@ -26,9 +26,7 @@ from qa.records import Document
 
 SUFFIXES = (".txt", ".md")
 
-_MONTHS = (
-    "January|February|March|April|May|June|July|August|September|October|November|December"
-)
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DATE = re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS})\s+((?:19|20)\d\d)\b")
 _SESSION = re.compile(r"\b(\d{2,3})(?:st|nd|rd|th)\s+Session\b", re.I)
 _YEAR = re.compile(r"\b((?:19|20)\d\d)\b")

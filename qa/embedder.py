@@ -46,7 +46,11 @@ def load_embedder(name: str) -> SentenceTransformer:
     """The embedder, loaded on first use and shared afterwards."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # a bar per weight load is noise in a CLI
 
     return SentenceTransformer(str(embedder_path(name)), device="cpu")
 

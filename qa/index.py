@@ -67,6 +67,8 @@ class Index:
     documents: dict[str, Document]
     passages: list[Passage]
     dense: faiss.Index
+    sentences: faiss.Index
+    sentence_owner: np.ndarray
     bm25: bm25s.BM25
 
     @property
@@ -75,10 +77,24 @@ class Index:
         return sorted({d.year for d in self.documents.values() if d.year is not None})
 
 
+def pipeline_hash() -> str:
+    """A digest of the code that turns files into indexed passages: a change rebuilds."""
+    import qa.clean
+    import qa.corpus
+    import qa.passages
+    import qa.tokenize
+
+    h = hashlib.sha256()
+    for module in (qa.clean, qa.corpus, qa.passages, qa.tokenize):
+        h.update(Path(module.__file__).read_bytes())
+    return h.hexdigest()[:16]
+
+
 def build_key(settings: Settings) -> dict[str, Any]:
     """What, besides the corpus, decides the index's contents."""
     return {
         "format": FORMAT,
+        "pipeline": pipeline_hash(),
         "embedder": settings.embedder,
         "min_words": settings.min_words,
         "max_words": settings.max_words,
@@ -138,15 +154,18 @@ def build_index(settings: Settings, log: Log = print, progress: bool = True) -> 
 
         raise CorpusError(f"no readable .txt or .md documents in {settings.corpus_dir}")
     passages = _all_passages(loaded, settings)
-    vectors = _embed_passages(passages, settings, progress)
+    sentences = [t for p in passages for t in p.sentence_texts()]
+    vectors = _embed([embedding_text(p) for p in passages] + sentences, settings, progress)
     dense = faiss.IndexFlatIP(vectors.shape[1])
-    dense.add(vectors)
+    dense.add(vectors[: len(passages)])
+    sentence_index = faiss.IndexFlatIP(vectors.shape[1])
+    sentence_index.add(vectors[len(passages) :])
     bm25 = bm25s.BM25()
     bm25.index(tokenize([p.text for p in passages]), show_progress=False)
 
     index_dir = settings.index_dir
     with _build_lock(index_dir):
-        files = _write_files(index_dir, loaded, passages, dense, bm25)
+        files = _write_files(index_dir, loaded, passages, dense, sentence_index, bm25)
         manifest = {
             **build_key(settings),
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -157,6 +176,7 @@ def build_index(settings: Settings, log: Log = print, progress: bool = True) -> 
             "counts": {
                 "documents": len(loaded.documents),
                 "passages": len(passages),
+                "sentences": len(sentences),
                 "skipped": len(loaded.skipped),
             },
             "skipped": [{"path": p, "reason": r} for p, r in loaded.skipped],
@@ -193,13 +213,11 @@ def embedding_text(passage: Passage) -> str:
     return passage.text
 
 
-def _embed_passages(passages: list[Passage], settings: Settings, progress: bool) -> np.ndarray:
-    texts = [embedding_text(p) for p in passages]
+def _embed(texts: list[str], settings: Settings, progress: bool) -> np.ndarray:
+    """Embed passages and sentences in batches, with a progress bar."""
     step = settings.embed_batch_size
     chunks = []
-    bar = tqdm(
-        total=len(texts), desc="embedding passages", unit="passage", disable=not progress
-    )
+    bar = tqdm(total=len(texts), desc="embedding", unit="text", disable=not progress)
     for i in range(0, len(texts), step):
         chunks.append(embed(settings.embedder, texts[i : i + step], step))
         bar.update(len(texts[i : i + step]))
@@ -212,6 +230,7 @@ def _write_files(
     loaded: LoadedCorpus,
     passages: list[Passage],
     dense: faiss.Index,
+    sentences: faiss.Index,
     bm25: bm25s.BM25,
 ) -> dict[str, dict[str, Any]]:
     """Write the data files under content-derived names; return their manifest entries."""
@@ -222,6 +241,9 @@ def _write_files(
     data = ("\n".join(lines) + "\n").encode()
     files["passages"] = _store(index_dir, "passages", ".jsonl", data)
     files["dense"] = _store(index_dir, "dense", ".faiss", faiss.serialize_index(dense).tobytes())
+    files["sentences"] = _store(
+        index_dir, "sentences", ".faiss", faiss.serialize_index(sentences).tobytes()
+    )
 
     tmp_dir = index_dir / f".bm25.{os.getpid()}.tmp"
     shutil.rmtree(tmp_dir, ignore_errors=True)
@@ -229,12 +251,20 @@ def _write_files(
     hashes = {p.name: _sha256(p) for p in sorted(tmp_dir.iterdir())}
     digest = hashlib.sha256(json.dumps(hashes, sort_keys=True).encode()).hexdigest()
     final = index_dir / f"bm25-{digest[:16]}"
-    if final.exists():
+    if final.exists() and _matches(final, hashes):
         shutil.rmtree(tmp_dir)
     else:
+        shutil.rmtree(final, ignore_errors=True)  # a damaged copy of the same content
         os.rename(tmp_dir, final)
     files["bm25"] = {"path": final.name, "sha256": hashes}
     return files
+
+
+def _matches(folder: Path, hashes: dict[str, str]) -> bool:
+    try:
+        return {p.name: _sha256(p) for p in folder.iterdir()} == hashes
+    except OSError:
+        return False
 
 
 def _store(index_dir: Path, stem: str, suffix: str, data: bytes) -> dict[str, Any]:
@@ -250,7 +280,7 @@ def _remove_unreferenced(index_dir: Path, files: dict[str, dict[str, Any]]) -> N
     for path in index_dir.iterdir():
         if path.name in keep:
             continue
-        if path.name.startswith(("passages-", "dense-", "bm25-", ".")):
+        if path.name.startswith(("passages-", "dense-", "sentences-", "bm25-", ".")):
             if path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)
             else:
@@ -286,20 +316,24 @@ def load_index(index_dir: Path) -> Index:
                     doc = Document(**record["document"])
                     documents[doc.id] = doc
                 else:
-                    passages.append(Passage(**record["passage"]))
+                    fields = record["passage"]
+                    fields["sentences"] = tuple(tuple(span) for span in fields["sentences"])
+                    passages.append(Passage(**fields))
         dense = faiss.read_index(str(index_dir / files["dense"]["path"]))
+        sentences = faiss.read_index(str(index_dir / files["sentences"]["path"]))
         bm25 = bm25s.BM25.load(str(index_dir / files["bm25"]["path"]), show_progress=False)
     except IndexCorrupt:
         raise
     except Exception as exc:  # any damage below the checksums (e.g. a format change)
         raise IndexCorrupt(f"index files in {index_dir} are unreadable ({exc})") from None
-    if dense.ntotal != len(passages):
-        raise IndexCorrupt(f"dense index has {dense.ntotal} vectors for {len(passages)} passages")
-    return Index(manifest, documents, passages, dense, bm25)
+    owner = np.repeat(np.arange(len(passages)), [max(1, len(p.sentences)) for p in passages])
+    if dense.ntotal != len(passages) or sentences.ntotal != len(owner):
+        raise IndexCorrupt(f"dense vectors do not match the {len(passages)} passages")
+    return Index(manifest, documents, passages, dense, sentences, owner, bm25)
 
 
 def _verify(index_dir: Path, files: dict[str, Any]) -> None:
-    for role in ("passages", "dense", "bm25"):
+    for role in ("passages", "dense", "sentences", "bm25"):
         entry = files.get(role)
         if not entry:
             raise IndexCorrupt(f"manifest names no {role} file")

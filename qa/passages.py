@@ -67,9 +67,7 @@ def _is_initial(word: str) -> bool:
     return all(len(part) == 1 and part.isalpha() for part in word.split(".") if part)
 
 
-def _split_long(
-    text: str, start: int, end: int, max_words: int
-) -> list[tuple[int, int]]:
+def _split_long(text: str, start: int, end: int, max_words: int) -> list[tuple[int, int]]:
     """Cut one over-long span into near-equal runs of whole sentences (lines, words if need be)."""
     pieces: list[tuple[int, int]] = []
     for s, e in sentence_spans(text, start, end):
@@ -82,7 +80,8 @@ def _split_long(
     parts = max(1, math.ceil(total / max_words))
     target = total / parts
     groups: list[tuple[int, int]] = []
-    cur_start, cur_words = None, 0
+    cur_start: int | None = None
+    cur_end, cur_words = start, 0
     for s, e in pieces:
         w = len(text[s:e].split())
         if cur_start is not None and (
@@ -104,6 +103,17 @@ def _words_chunks(text: str, start: int, end: int, max_words: int) -> list[tuple
         (words[i][0], words[min(i + max_words, len(words)) - 1][1])
         for i in range(0, len(words), max_words)
     ]
+
+
+def _short_sentences(text: str, max_words: int) -> list[tuple[int, int]]:
+    """Sentence spans of a passage; an over-long "sentence" (a table) is cut into word runs."""
+    spans: list[tuple[int, int]] = []
+    for s, e in sentence_spans(text):
+        if len(text[s:e].split()) <= max_words // 3:
+            spans.append((s, e))
+        else:
+            spans.extend(_words_chunks(text, s, e, max_words // 4))
+    return spans
 
 
 def split_passages(
@@ -141,6 +151,7 @@ def split_passages(
     for ordinal, group in enumerate(groups):
         start, end = group[0].start, group[-1].end
         char_start, char_end = ct.original_span(start, end)
+        normalised = " ".join(text[start:end].split())
         passages.append(
             Passage(
                 id=f"{doc_id}#{ordinal}",
@@ -148,10 +159,11 @@ def split_passages(
                 doc=doc,
                 year=year,
                 ordinal=ordinal,
-                text=" ".join(text[start:end].split()),
+                text=normalised,
                 char_start=char_start,
                 char_end=char_end,
                 para=next((u.para for u in group if u.para), None),
+                sentences=tuple(_short_sentences(normalised, max_words)),
             )
         )
     return passages

@@ -28,7 +28,8 @@ class Passage:
 
     ``text`` is the cleaned, whitespace-normalised text; ``char_start``/``char_end`` locate it
     in the original file, so ``Document.text[char_start:char_end]`` is where it came from.
-    ``para`` is the document's own paragraph number ("7") when the passage lies in one.
+    ``para`` is the document's own paragraph number ("7") when the passage lies in one;
+    ``sentences`` are the (start, end) spans of its sentences within ``text``.
     """
 
     id: str
@@ -40,6 +41,11 @@ class Passage:
     char_start: int
     char_end: int
     para: str | None = None
+    sentences: tuple[tuple[int, int], ...] = ()
+
+    def sentence_texts(self) -> list[str]:
+        """The passage's sentences, in order."""
+        return [self.text[s:e] for s, e in self.sentences] or [self.text]
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,8 +1,10 @@
-"""Hybrid retrieval: BM25 and dense rankings fused by weighted reciprocal rank.
+"""Hybrid retrieval: BM25, passage vectors and best-sentence vectors, fused by weighted RRF.
 
 A question that names dialogue years ("in 2016", "the 71st session") is searched within
-those years; one naming several years gets evidence from each, interleaved. Years the corpus
-does not cover are reported, not filtered on (the caller decides what to say about them).
+those years; one naming several years gets evidence from each, interleaved. The filter taken
+from the question is soft: a passage from another year whose BM25 score clearly beats every
+in-year passage still gets a slot (that is where a false premise is corrected). An explicit
+``years=`` filter is hard. Years the corpus does not cover are reported, not filtered on.
 
 >>> parse_years("Compare the 2014 and 2017 themes", [2014, 2016, 2017])
 ([2014, 2017], [])
@@ -16,7 +18,6 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-import faiss
 import numpy as np
 
 from qa.corpus import session_year
@@ -36,6 +37,34 @@ _SESSION_WORDS = {
     "seventy-second": 72,
 }  # fmt: skip
 _SESSION_WORD = re.compile(r"\b(" + "|".join(_SESSION_WORDS) + r")\s+session\b", re.I)
+
+# What kind of answer a question asks for, and what such an answer looks like in a passage.
+_ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
+    (
+        re.compile(r"\bwho(?:m|se)?\b", re.I),
+        re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Drs|H\.E)\.?\s+[A-Z]"),
+    ),
+    (
+        re.compile(r"\bhow (?:many|much|big|large|long)\b|\bnumber of\b", re.I),
+        re.compile(
+            r"\b(?!(?:19|20)\d\d\b)\d+\b|\b(?:one|two|three|four|five|six|seven|eight|nine|"
+            r"ten|twenty|thirty|forty|fifty|hundred)\b",
+            re.I,
+        ),
+    ),
+    (
+        re.compile(r"\bwhen\b|\bwhat (?:date|day|time)s?\b|\bwhich (?:date|day)s?\b", re.I),
+        re.compile(
+            r"\b\d{1,2}:\d\d\b|\b\d{1,2}\s+(?:January|February|March|April|May|June|July|"
+            r"August|September|October|November|December)\b|\b(?:Monday|Tuesday|Wednesday|"
+            r"Thursday|Friday|Saturday|Sunday)\b"
+        ),
+    ),
+]
+
+
+# Capitalised words after the first: names of people, states, bodies and initiatives.
+_NAME = re.compile(r"(?<!^)(?<![.?!] )\b[A-Z][\w'’-]*[a-z][\w'’-]*")
 
 
 def parse_years(question: str, corpus_years: list[int]) -> tuple[list[int], list[int]]:
@@ -57,6 +86,14 @@ class Retrieval:
     other_years: list[int]
 
 
+@dataclass(frozen=True)
+class _Scores:
+    """Every passage's raw score under each ranker, for one question."""
+
+    by_method: dict[str, np.ndarray]
+    boost: np.ndarray | None
+
+
 class Retriever:
     """Searches one loaded index.
 
@@ -70,6 +107,11 @@ class Retriever:
         self._years = np.array(
             [p.year if p.year is not None else -1 for p in index.passages], dtype=np.int64
         )
+        self._tokens = [set(t) for t in tokenize([p.text for p in index.passages])]
+        self._answer_types = [
+            np.array([bool(shape.search(p.text)) for p in index.passages])
+            for _, shape in _ANSWER_TYPES
+        ]
 
     def search(
         self,
@@ -78,65 +120,120 @@ class Retriever:
         years: list[int] | None = None,
         method: Method = "hybrid",
     ) -> Retrieval:
-        """The top ``k`` passages for ``question``; ``years`` overrides the parsed filter."""
+        """The top ``k`` passages for ``question``; ``years`` is a hard filter if given."""
         k = k or self.settings.top_k
         covered, other = parse_years(question, self.index.years)
-        if years is not None:
+        hard = years is not None
+        if hard:
             covered = [y for y in years if y in self.index.years]
             other = [y for y in years if y not in self.index.years]
             if not covered:  # an explicit filter on an uncovered year finds nothing
                 return Retrieval([], [], other)
-        if len(covered) <= 1:
-            allowed = self._allowed(covered)
-            return Retrieval(self._ranked(question, allowed, k, method), covered, other)
-        per_year = [self._ranked(question, self._allowed([y]), k, method) for y in covered]
-        return Retrieval(_interleave(per_year, k), covered, other)
+        if not question.strip() or not self.index.passages:
+            return Retrieval([], covered, other)
+        scores = self._scores(question, method)
+        if not covered:
+            return Retrieval(self._ranked(scores, self._mask(None), k), covered, other)
+        per_year = [self._ranked(scores, self._mask([y]), k) for y in covered]
+        hits = _interleave(per_year, k)
+        if not hard and method != "dense" and len(covered) == 1:
+            hits = self._soften(question, scores, covered, hits, k)
+        return Retrieval(hits, covered, other)
 
-    def _allowed(self, years: list[int]) -> np.ndarray:
+    def _mask(self, years: list[int] | None) -> np.ndarray:
         if not years:
-            return np.arange(len(self.index.passages))
-        return np.flatnonzero(np.isin(self._years, years))
+            return np.ones(len(self.index.passages), dtype=bool)
+        return np.isin(self._years, years)
 
-    def _ranked(self, question: str, allowed: np.ndarray, k: int, method: Method) -> list[Hit]:
-        if len(allowed) == 0 or not question.strip():
-            return []
-        n = min(self.settings.candidates, len(allowed))
-        rankings: dict[str, list[tuple[int, float]]] = {}
+    def _scores(self, question: str, method: Method) -> _Scores:
+        by_method: dict[str, np.ndarray] = {}
         if method in ("bm25", "hybrid"):
-            rankings["bm25"] = self._bm25(question, allowed, n)
+            tokens = tokenize([question])[0]
+            n = len(self.index.passages)
+            by_method["bm25"] = self.index.bm25.get_scores(tokens) if tokens else np.zeros(n)
         if method in ("dense", "hybrid"):
-            rankings["dense"] = self._dense(question, allowed, n)
-        if method != "hybrid":
-            (name, ranking), = rankings.items()
-            return [
-                Hit(self.index.passages[i], score, {name: r + 1})
-                for r, (i, score) in enumerate(ranking[:k])
-            ]
-        weights = {"bm25": 1.0, "dense": self.settings.dense_weight}
-        fused: dict[int, float] = {}
-        ranks: dict[int, dict[str, int]] = {}
-        for name, ranking in rankings.items():
-            for r, (i, _score) in enumerate(ranking):
-                fused[i] = fused.get(i, 0.0) + weights[name] / (self.settings.rrf_k + r + 1)
-                ranks.setdefault(i, {})[name] = r + 1
-        best = sorted(fused, key=lambda i: -fused[i])[:k]
-        return [Hit(self.index.passages[i], fused[i], ranks[i]) for i in best]
+            query = embed(self.settings.embedder, [question])
+            by_method["dense"] = _all_scores(self.index.dense, query)
+            per_sentence = _all_scores(self.index.sentences, query)
+            best = np.full(len(self.index.passages), -np.inf, dtype=np.float32)
+            np.maximum.at(best, self.index.sentence_owner, per_sentence)
+            by_method["sentence"] = best
+        boost = None
+        for (asks, _), has in zip(_ANSWER_TYPES, self._answer_types):
+            if asks.search(question):
+                boost = 1.0 + self.settings.answer_type_boost * has
+                break
+        return _Scores(by_method, boost)
 
-    def _bm25(self, question: str, allowed: np.ndarray, n: int) -> list[tuple[int, float]]:
-        tokens = tokenize([question])[0]
-        if not tokens:
-            return []
-        scores = self.index.bm25.get_scores(tokens)[allowed]
-        order = np.argsort(-scores, kind="stable")[:n]
-        return [(int(allowed[j]), float(scores[j])) for j in order if scores[j] > 0]
+    def _ranked(self, scores: _Scores, mask: np.ndarray, k: int) -> list[Hit]:
+        """Weighted reciprocal-rank fusion of the rankers over the passages in ``mask``."""
+        allowed = np.flatnonzero(mask)
+        weights = {
+            "bm25": 1.0,
+            "dense": self.settings.dense_weight,
+            "sentence": self.settings.sentence_weight,
+        }
+        fused = np.zeros(len(allowed))
+        ranks: dict[str, np.ndarray] = {}
+        for name, values in scores.by_method.items():
+            sub = values[allowed]
+            order = np.argsort(-sub, kind="stable")
+            rank = np.empty(len(allowed), dtype=np.int64)
+            rank[order] = np.arange(1, len(allowed) + 1)
+            if name == "bm25":
+                rank[sub <= 0] = len(allowed) + 1  # no shared term: no vote
+            ranks[name] = rank
+            fused += weights[name] / (self.settings.rrf_k + rank)
+        if len(scores.by_method) == 1:  # a single method keeps its own scores
+            fused = next(iter(scores.by_method.values()))[allowed].astype(float)
+        if scores.boost is not None and len(scores.by_method) > 1:
+            fused = fused * scores.boost[allowed]
+        best = np.argsort(-fused, kind="stable")[:k]
+        return [
+            Hit(
+                self.index.passages[allowed[j]],
+                float(fused[j]),
+                {name: int(rank[j]) for name, rank in ranks.items()},
+            )
+            for j in best
+        ]
 
-    def _dense(self, question: str, allowed: np.ndarray, n: int) -> list[tuple[int, float]]:
-        query = embed(self.settings.embedder, [question])
-        params = None
-        if len(allowed) < self.index.dense.ntotal:
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed.astype("int64")))
-        scores, ids = self.index.dense.search(query, n, params=params)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+    def _soften(
+        self, question: str, scores: _Scores, years: list[int], hits: list[Hit], k: int
+    ) -> list[Hit]:
+        """Give the last slots to other years' passages on what the asked-for year never says.
+
+        When a name in the question (a person, a country, an initiative) occurs in no passage
+        of the years it names but does occur elsewhere, its premise may be wrong about the
+        year: the passages that mention it are the evidence an honest answer needs.
+        """
+        inside = self._mask(years)
+        if inside.all():
+            return hits
+        terms = set(tokenize([" ".join(_NAME.findall(question))])[0])
+        seen_inside = set().union(*(self._tokens[i] for i in np.flatnonzero(inside)))
+        missing = terms - seen_inside - {str(y) for y in years}
+        if not missing:
+            return hits
+        bm25 = scores.by_method["bm25"]
+        outside = [i for i in np.flatnonzero(~inside) if missing & self._tokens[i] and bm25[i] > 0]
+        outside.sort(key=lambda i: -bm25[i])
+        extra = [
+            Hit(self.index.passages[i], float(bm25[i]), {"bm25_outside_years": j + 1})
+            for j, i in enumerate(outside[: self.settings.soft_year_slots])
+        ]
+        if not extra:
+            return hits
+        return hits[: max(0, k - len(extra))] + extra
+
+
+def _all_scores(index: object, query: np.ndarray) -> np.ndarray:
+    """Inner products of ``query`` with every vector of a flat FAISS index, in id order."""
+    n = index.ntotal  # type: ignore[attr-defined]
+    scores, ids = index.search(query, n)  # type: ignore[attr-defined]
+    out = np.empty(n, dtype=np.float32)
+    out[ids[0]] = scores[0]
+    return out
 
 
 def _interleave(rankings: list[list[Hit]], k: int) -> list[Hit]:

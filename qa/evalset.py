@@ -1,0 +1,85 @@
+"""The evaluation set: questions with reference answers, key phrases and gold quotes.
+
+Each line of ``eval/questions.jsonl`` is one question (see eval/README.md for the fields).
+A gold quote is a verbatim substring of a corpus file; :func:`locate` finds its span so that
+retrieval can be scored by whether a retrieved passage covers it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+KINDS = (
+    "factoid", "list", "who", "year", "comparison", "numeric", "unanswerable",
+    "false_premise", "followup",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class GoldQuote:
+    doc: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class EvalQuestion:
+    id: str
+    kind: str
+    question: str
+    answerable: bool
+    answer: str
+    key_phrases: list[str | list[str]]
+    gold_quotes: list[GoldQuote]
+    history: list[dict[str, str]] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> EvalQuestion:
+        return cls(
+            id=str(d["id"]),
+            kind=d["kind"],
+            question=d["question"],
+            answerable=bool(d["answerable"]),
+            answer=d.get("answer", ""),
+            key_phrases=list(d.get("key_phrases", [])),
+            gold_quotes=[GoldQuote(**g) for g in d.get("gold_quotes", [])],
+            history=list(d.get("history", [])),
+            years=list(d.get("years", [])),
+        )
+
+
+def load_questions(path: Path) -> list[EvalQuestion]:
+    """Parse the question file; a malformed line raises ValueError naming its line number."""
+    questions = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            questions.append(EvalQuestion.from_dict(json.loads(line)))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{n}: bad question line ({exc})") from None
+    return questions
+
+
+def locate(corpus_dir: Path, gold: GoldQuote) -> tuple[int, int]:
+    """The character span of a gold quote in its file; ValueError when it is not verbatim."""
+    text = (Path(corpus_dir) / gold.doc).read_text(encoding="utf-8")
+    start = text.find(gold.quote)
+    if start < 0:
+        raise ValueError(f"gold quote not found verbatim in {gold.doc}: {gold.quote[:60]!r}")
+    return start, start + len(gold.quote)
+
+
+def covers(doc: str, start: int, end: int, span_doc: str, span: tuple[int, int]) -> bool:
+    """Whether a passage (doc, start, end) holds at least half of a gold span.
+
+    >>> covers("a.txt", 0, 100, "a.txt", (91, 111)), covers("a.txt", 0, 100, "a.txt", (80, 110))
+    (False, True)
+    """
+    if doc != span_doc:
+        return False
+    overlap = min(end, span[1]) - max(start, span[0])
+    return overlap * 2 >= span[1] - span[0]

@@ -1,0 +1,81 @@
+"""Shared fixtures: the real corpus, a real index built once per session, tiny corpora."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from qa.index import Index, build_index
+from qa.retrieve import Retriever
+from qa.settings import PROJECT_ROOT, Settings
+
+CORPUS = PROJECT_ROOT / "corpus"
+SHARED_CORPUS = PROJECT_ROOT.parent / "shared" / "corpus"
+
+# The five real documents, by role.
+SUMMARY_2016 = "000_98ff3c4ef40c74ff"
+SUMMARY_2017 = "001_b868a9c5cff6fdd6"
+SUMMARY_2014 = "002_8ba637476d638c63"
+CONCEPT_NOTE_2016 = "003_20996dafca81128e"
+CIVIL_SOCIETY_2016 = "004_0ad2c3894086749f"
+
+
+@pytest.fixture(scope="session")
+def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private copy of the real corpus (tests may not touch the project's)."""
+    target = tmp_path_factory.mktemp("corpus")
+    for path in CORPUS.iterdir():
+        shutil.copy(path, target / path.name)
+    return target
+
+
+@pytest.fixture(scope="session")
+def settings(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(corpus_dir=corpus_dir, index_dir=tmp_path_factory.mktemp("index"))
+
+
+@pytest.fixture(scope="session")
+def index(settings: Settings) -> Index:
+    """The real index over the real corpus, with the real embedder, built once."""
+    return build_index(settings, log=lambda _: None, progress=False)
+
+
+@pytest.fixture(scope="session")
+def retriever(index: Index, settings: Settings) -> Retriever:
+    return Retriever(index, settings)
+
+
+TINY_DOCS = {
+    "a.txt": (
+        "**Meeting on Widgets**\n\nNew York, 8 September 2014\n\n"
+        "1. The chair, Mr. Alpha Beta, opened the meeting on widgets and gadgets. "
+        "Delegates discussed the supply of widgets at length. Several noted shortages.\n\n"
+        "2. Twelve delegations spoke about gadget safety. They agreed on a review.\n"
+    ),
+    "b.md": (
+        "# Notes\n\nNew York, 6 September 2016\n\n"
+        "The second meeting focused on sprockets. Ms. Gamma Delta moderated the panel. "
+        "Participants praised the sprocket standard and asked for more funding.\n"
+    ),
+}
+
+
+@pytest.fixture
+def tiny_corpus(tmp_path: Path) -> Path:
+    """Two small documents (2014 and 2016): enough for index mechanics, fast to embed."""
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    for name, text in TINY_DOCS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def tiny_settings(tiny_corpus: Path, tmp_path: Path) -> Settings:
+    return Settings(corpus_dir=tiny_corpus, index_dir=tmp_path / "index", min_words=5)

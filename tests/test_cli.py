@@ -1,0 +1,108 @@
+"""The command line, run as a user would: real process, real index, JSON on stdout."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qa.settings import Settings
+
+QA = str(Path(sys.executable).with_name("qa"))
+
+
+def run_qa(*args: str, settings: Settings, stdin: str | None = None):
+    env = {
+        **os.environ,
+        "QA_CORPUS_DIR": str(settings.corpus_dir),
+        "QA_INDEX_DIR": str(settings.index_dir),
+    }
+    return subprocess.run(
+        [QA, *args], capture_output=True, text=True, env=env, input=stdin, timeout=300
+    )
+
+
+PASSAGE_FIELDS = {"passage_id", "doc", "year", "score", "text"}
+
+
+def test_search_json_contract(index, settings: Settings) -> None:
+    proc = run_qa("search", "who moderated the panel in 2014?", "--json", settings=settings)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert len(lines) == 1
+    out = json.loads(lines[0])
+    assert out["question"] == "who moderated the panel in 2014?"
+    assert out["years"] == [2014]
+    assert len(out["passages"]) == 5
+    for p in out["passages"]:
+        assert set(p) >= PASSAGE_FIELDS
+        assert p["year"] == 2014 and isinstance(p["score"], float)
+    assert "moderated" in out["passages"][0]["text"]
+
+
+def test_search_batch_keeps_order_and_reports_bad_lines(
+    index, settings: Settings, tmp_path: Path
+) -> None:
+    batch = tmp_path / "q.jsonl"
+    batch.write_text(
+        json.dumps({"id": "a", "question": "veto restraint"})
+        + "\nnot json\n"
+        + json.dumps({"id": 7, "question": ""})
+        + "\n"
+        + json.dumps({"id": "z", "question": "2014 themes", "history": []})
+        + "\n"
+    )
+    proc = run_qa("search", "--batch", str(batch), "--json", "--k", "3", settings=settings)
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(line) for line in proc.stdout.strip().splitlines()]
+    assert [r["id"] for r in rows] == ["a", 2, 7, "z"]
+    assert len(rows[0]["passages"]) == 3 and "error" not in rows[0]
+    assert "bad JSON" in rows[1]["error"]
+    assert rows[2]["error"] == "the question is empty"
+    assert rows[3]["years"] == [2014]
+
+
+def test_search_plain_text_and_errors(index, settings: Settings) -> None:
+    proc = run_qa("search", "Arms Trade Treaty", "--k", "2", settings=settings)
+    assert proc.returncode == 0
+    assert proc.stdout.startswith("[1] ") and "[2] " in proc.stdout
+    empty = run_qa("search", "   ", settings=settings)
+    assert empty.returncode == 1 and "the question is empty" in empty.stderr
+    both = run_qa("search", settings=settings)
+    assert both.returncode == 2 and "QUESTION or --batch" in both.stderr
+    missing = run_qa("search", "--batch", "/nonexistent.jsonl", settings=settings)
+    assert missing.returncode == 1 and "not found" in missing.stderr
+    assert "Traceback" not in empty.stderr + both.stderr + missing.stderr
+
+
+def test_index_command_reports_bad_files(tiny_settings: Settings, tiny_corpus: Path) -> None:
+    (tiny_corpus / "bad.txt").write_bytes(b"\xff\xfe\xfa")
+    proc = run_qa("index", settings=tiny_settings)
+    assert proc.returncode == 0, proc.stderr
+    assert "skipped bad.txt: not UTF-8 text" in proc.stderr
+    assert "index ready: 2 documents" in proc.stderr
+
+
+def test_index_command_on_missing_folder(tmp_path: Path) -> None:
+    settings = Settings(corpus_dir=tmp_path / "none", index_dir=tmp_path / "idx")
+    proc = run_qa("index", settings=settings)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines()[-1].startswith("error: corpus folder not found")
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.slow
+def test_eval_retrieval_table(index, settings: Settings) -> None:
+    proc = run_qa("eval", "--retrieval", "--json", settings=settings)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    overall = out["recall"]["overall"]
+    assert set(overall) == {"dense", "bm25", "hybrid"}
+    for method in overall.values():
+        values = [method[k] for k in ("1", "3", "5", "10")]
+        assert values == sorted(values) and 0 < values[0] <= values[-1] <= 1
+    assert out["counts"]["overall"] >= 60

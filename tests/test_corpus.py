@@ -1,0 +1,92 @@
+"""Loading: document metadata, quirks, and files that cannot be read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import (
+    CIVIL_SOCIETY_2016,
+    CONCEPT_NOTE_2016,
+    CORPUS,
+    SHARED_CORPUS,
+    SUMMARY_2014,
+    SUMMARY_2016,
+    SUMMARY_2017,
+)
+
+from qa.corpus import CorpusError, infer_year, load_corpus
+
+
+def test_project_corpus_is_a_byte_exact_copy_of_shared() -> None:
+    if not SHARED_CORPUS.is_dir():
+        pytest.skip("shared/ is not beside this checkout")
+    shared = sorted(p.name for p in SHARED_CORPUS.iterdir())
+    assert shared == sorted(p.name for p in CORPUS.iterdir())
+    for name in shared:
+        assert (CORPUS / name).read_bytes() == (SHARED_CORPUS / name).read_bytes()
+
+
+def test_real_documents_metadata() -> None:
+    loaded = load_corpus(CORPUS)
+    docs = {d.id: d for d in loaded.documents}
+    assert loaded.skipped == []
+    expected = {
+        SUMMARY_2016: ("president's summary", 2016),
+        SUMMARY_2017: ("president's summary", 2017),
+        SUMMARY_2014: ("president's summary", 2014),
+        CONCEPT_NOTE_2016: ("invitation letter and concept note", 2016),
+        CIVIL_SOCIETY_2016: ("civil-society summary", 2016),
+    }
+    assert {k: (d.kind, d.year) for k, d in docs.items()} == expected
+    assert docs[SUMMARY_2014].title.startswith("Informal, Interactive Dialogue of the 68th Session")
+    assert docs[CIVIL_SOCIETY_2016].title.startswith("SUMMARY OF THE SEVENTH")
+
+
+def test_truncated_document_is_flagged() -> None:
+    docs = {d.id: d for d in load_corpus(CORPUS).documents}
+    assert docs[SUMMARY_2016].truncated
+    assert not any(d.truncated for k, d in docs.items() if k != SUMMARY_2016)
+
+
+def test_concept_note_typo_does_not_change_its_year() -> None:
+    text = (CORPUS / f"{CONCEPT_NOTE_2016}.txt").read_text(encoding="utf-8")
+    assert "6 September 2015" in text
+    assert infer_year(text) == 2016
+
+
+def test_year_from_session_when_no_date() -> None:
+    assert infer_year("The 71st Session of the General Assembly met.") == 2017
+
+
+def test_bad_files_are_skipped_with_a_reason(tmp_path: Path) -> None:
+    (tmp_path / "good.txt").write_text("New York, 8 September 2014\n\nA fine document.")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "blank.md").write_text("  \n\n ")
+    (tmp_path / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00IHDR")
+    (tmp_path / "latin1.txt").write_bytes("caf\xe9 cr\xe8me".encode("latin-1"))
+    (tmp_path / "ignored.pdf").write_bytes(b"%PDF-1.4")
+    loaded = load_corpus(tmp_path)
+    assert [d.id for d in loaded.documents] == ["good"]
+    reasons = dict(loaded.skipped)
+    assert set(reasons) == {"empty.txt", "blank.md", "binary.txt", "latin1.txt"}
+    assert reasons["empty.txt"] == "empty file"
+    assert "binary" in reasons["binary.txt"]
+    assert "not UTF-8" in reasons["latin1.txt"]
+
+
+def test_missing_or_wrong_corpus_folder(tmp_path: Path) -> None:
+    with pytest.raises(CorpusError, match="not found"):
+        load_corpus(tmp_path / "nope")
+    file = tmp_path / "file.txt"
+    file.write_text("x")
+    with pytest.raises(CorpusError, match="not a folder"):
+        load_corpus(file)
+
+
+def test_content_hash_follows_content(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("One. Two.")
+    first = load_corpus(tmp_path).content_hash
+    assert load_corpus(tmp_path).content_hash == first
+    (tmp_path / "a.txt").write_text("One. Three.")
+    assert load_corpus(tmp_path).content_hash != first

@@ -1,0 +1,44 @@
+"""Follow-up questions become standalone before retrieval."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.followup import is_followup, rewrite
+
+HISTORY = [
+    {"role": "user", "content": "Who moderated the panel at the 2014 dialogue?"},
+    {"role": "assistant", "content": "Adama Dieng."},
+]
+
+
+@pytest.mark.parametrize(
+    "question,expected",
+    [
+        ("what about in 2017?", "Who moderated the panel at the 2017 dialogue?"),
+        ("And 2016?", "Who moderated the panel at the 2016 dialogue?"),
+        ("and two years later?", "Who moderated the panel at the 2016 dialogue?"),
+        ("the following year?", "Who moderated the panel at the 2015 dialogue?"),
+        ("what did he say about prevention?",
+         "what did he say about prevention? (Who moderated the panel at the 2014 dialogue?)"),
+        ("Which states supported veto restraint in 2016?",
+         "Which states supported veto restraint in 2016?"),
+    ],
+)  # fmt: skip
+def test_rewrite(question: str, expected: str) -> None:
+    assert rewrite(question, HISTORY) == expected
+
+
+def test_no_history_leaves_question_alone() -> None:
+    assert rewrite("what about in 2017?", []) == "what about in 2017?"
+    assert rewrite("what about in 2017?", None) == "what about in 2017?"
+
+
+def test_history_without_user_turn() -> None:
+    assert rewrite("and in 2016?", [{"role": "assistant", "content": "Hi"}]) == "and in 2016?"
+
+
+def test_is_followup() -> None:
+    assert is_followup("and the veto one?")
+    assert is_followup("what did the second one say?")
+    assert not is_followup("Which countries led the 2017 push for a formal agenda item?")
