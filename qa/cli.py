@@ -1,4 +1,4 @@
-"""The ``qa`` command line: index, search, eval.
+"""The ``qa`` command line: index, search, ask, chat, eval, model.
 
 Messages and progress go to stderr; ``--json`` output alone goes to stdout, so it can be piped.
 """
@@ -29,6 +29,10 @@ CorpusOpt = Annotated[
     Path | None, typer.Option("--corpus", help="Folder of .txt/.md documents (QA_CORPUS_DIR).")
 ]
 IndexOpt = Annotated[Path | None, typer.Option("--index", help="Index folder (QA_INDEX_DIR).")]
+BackendOpt = Annotated[
+    str | None,
+    typer.Option("--backend", help="Generation backend: llama_cpp or transformers (QA_BACKEND)."),
+]
 
 
 def _err(message: str) -> None:
@@ -180,35 +184,179 @@ def evaluate(
     questions: Annotated[
         Path, typer.Option("--questions", help="Evaluation set (JSONL).")
     ] = PROJECT_ROOT / "eval" / "questions.jsonl",
-    as_json: Annotated[bool, typer.Option("--json", help="Print the table as JSON.")] = False,
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the dated report (markdown, PNG, JSON).")
+    ] = PROJECT_ROOT / "eval" / "reports",
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="First N only.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    backend: BackendOpt = None,
     corpus: CorpusOpt = None,
     index: IndexOpt = None,
 ) -> None:
-    """Evaluate on the question set."""
+    """Evaluate on the question set: retrieval only, or full answers with a dated report."""
     from qa.evalset import load_questions
     from qa.evaluate import format_table, score_retrieval, summarise
-    from qa.retrieve import Retriever
 
-    if not retrieval:
-        raise _fail("only `qa eval --retrieval` exists so far (answers come with `qa ask`)", 2)
-    settings = _settings(corpus, index)
+    settings = _settings(corpus, index, backend=backend)
     try:
-        items = load_questions(questions)
+        items = load_questions(questions)[:limit]
     except (OSError, ValueError) as exc:
         raise _fail(str(exc)) from None
-    retriever = Retriever(_open_index(settings), settings)
-    try:
-        scores = score_retrieval(retriever, items, settings.corpus_dir)
-    except (OSError, ValueError) as exc:
-        raise _fail(str(exc)) from None
-    table = summarise(scores)
-    counts = Counter(s.kind for s in scores if s.method == "hybrid")
-    counts["overall"] = sum(counts.values())
+    if retrieval:
+        from qa.retrieve import Retriever
+
+        retriever = Retriever(_open_index(settings), settings)
+        try:
+            scores = score_retrieval(retriever, items, settings.corpus_dir)
+        except (OSError, ValueError) as exc:
+            raise _fail(str(exc)) from None
+        table = summarise(scores)
+        counts = Counter(s.kind for s in scores if s.method == "hybrid")
+        counts["overall"] = sum(counts.values())
+        if as_json:
+            typer.echo(json.dumps({"counts": counts, "recall": table}, indent=2))
+        else:
+            typer.echo(f"retrieval recall@k of gold quotes, {counts['overall']} questions\n")
+            typer.echo(format_table(table, counts))
+        return
+    _evaluate_answers(settings, items, questions, out, as_json)
+
+
+def _evaluate_answers(
+    settings: Settings, items: list[Any], questions: Path, out: Path, as_json: bool
+) -> None:
+    from tqdm.auto import tqdm
+
+    from qa.evaluate import score_answer, summarise_answers
+    from qa.report import table, write_report
+
+    answerer = _answerer(settings)
+    t0 = time.perf_counter()
+    scores, rows = [], []
+    for q in tqdm(items, desc="answering", unit="question", disable=as_json):
+        result = answerer.ask(q.question, q.history).to_dict(q.id)
+        score = score_answer(q, result, settings.corpus_dir)
+        scores.append(score)
+        rows.append({**result, "kind": q.kind, "correct": score.correct,
+                     "reference": q.answer})  # fmt: skip
+    summary = summarise_answers(scores)
+    meta = {
+        "questions": len(items),
+        "question_file": str(questions),
+        "backend": settings.backend,
+        "wall_s": time.perf_counter() - t0,
+    }
+    path = write_report(out, summary, rows, meta)
     if as_json:
-        typer.echo(json.dumps({"counts": counts, "recall": table}, indent=2))
+        typer.echo(json.dumps({"summary": summary, "report": str(path)}, indent=2))
     else:
-        typer.echo(f"retrieval recall@k of gold quotes, {counts['overall']} questions\n")
-        typer.echo(format_table(table, counts))
+        typer.echo(table(summary))
+        typer.echo(f"\nreport: {path}")
+
+
+def _answerer(settings: Settings):  # -> Answerer
+    from qa.answer import Answerer
+    from qa.generator import load_generator
+    from qa.model_files import ModelFileError
+
+    index = _open_index(settings)
+    try:
+        generator = load_generator(settings, log=_err, progress=sys.stderr.isatty())
+    except (ModelFileError, ValueError, ImportError) as exc:
+        raise _fail(str(exc)) from None
+    return Answerer(index, settings, generator)
+
+
+def _print_answer(result: dict[str, Any]) -> None:
+    typer.echo(result["answer"])
+    if result["citations"]:
+        typer.echo("")
+        for c in result["citations"]:
+            typer.echo(f"[{c['n']}] {c['doc']} · {c['year']}")
+            typer.echo(textwrap.indent(textwrap.fill(f"“{c['quote']}”", 96), "    "))
+
+
+@app.command()
+def ask(
+    question: Annotated[str | None, typer.Argument(help="The question.")] = None,
+    batch: Annotated[
+        Path | None,
+        typer.Option("--batch", help='JSONL file of {"id", "question", "history"} lines.'),
+    ] = None,
+    year: Annotated[
+        list[int] | None, typer.Option("--year", help="Only these dialogue years (repeatable).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON objects.")] = False,
+    backend: BackendOpt = None,
+    corpus: CorpusOpt = None,
+    index: IndexOpt = None,
+) -> None:
+    """Answer a question with citations (or say that the corpus does not say)."""
+    if (question is None) == (batch is None):
+        raise _fail("give a QUESTION or --batch FILE (one of the two)", 2)
+    settings = _settings(corpus, index, backend=backend)
+    items = _read_batch(batch) if batch else [{"id": None, "question": question}]
+    answerer = _answerer(settings)
+    for item in items:
+        if "error" in item:
+            result = {"id": item["id"], "question": None, "error": item["error"]}
+        else:
+            history = item.get("history") if isinstance(item.get("history"), list) else None
+            result = answerer.ask(item.get("question"), history, year or None).to_dict(
+                item.get("id")
+            )
+        if as_json:
+            typer.echo(json.dumps(result, ensure_ascii=False))
+        elif "error" in result:
+            _err(f"error: {result['error']}")
+        else:
+            _print_answer(result)
+
+
+@app.command()
+def chat(
+    backend: BackendOpt = None,
+    corpus: CorpusOpt = None,
+    index: IndexOpt = None,
+) -> None:
+    """Talk in the terminal: follow-ups use the conversation. /new starts over, /quit ends."""
+    settings = _settings(corpus, index, backend=backend)
+    answerer = _answerer(settings)
+    history: list[dict[str, str]] = []
+    typer.echo("Ask about the corpus. /new starts a new conversation, /quit (or Ctrl-D) ends.")
+    while True:
+        try:
+            line = input("\n> ")
+        except (EOFError, KeyboardInterrupt):
+            typer.echo("")
+            return
+        if line.strip() in ("/quit", "/exit"):
+            return
+        if line.strip() == "/new":
+            history = []
+            typer.echo("(new conversation)")
+            continue
+        if not line.strip():
+            continue
+        answer = answerer.ask(line, history)
+        _print_answer(answer.to_dict())
+        history += [
+            {"role": "user", "content": answer.rewritten_question},
+            {"role": "assistant", "content": answer.answer},
+        ]
+
+
+@app.command()
+def model(backend: BackendOpt = None) -> None:
+    """Assemble (once) and verify the model file; show where it is."""
+    from qa.model_files import ModelFileError, ensure_model_file
+
+    settings = _settings(backend=backend)
+    try:
+        path = ensure_model_file(settings.model_cache_dir, log=_err, progress=True)
+    except ModelFileError as exc:
+        raise _fail(str(exc)) from None
+    _err(f"model ok (sha256 verified): {path}")
 
 
 def main() -> None:

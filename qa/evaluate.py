@@ -80,3 +80,124 @@ def format_table(table: dict[str, dict[str, dict[int, float]]], counts: dict[str
         cells += [f"{table[g][m][k]:.2f}" for m in methods for k in KS]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+# -- end-to-end answers ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerScore:
+    """How one answer did against its question's reference."""
+
+    id: str
+    kind: str
+    answerable: bool
+    abstained: bool
+    correct: bool
+    citations: int
+    precise_citations: int
+    gold_cited: float | None
+    recall_at_5: float | None
+    total_ms: float
+    first_token_ms: float | None
+    answer: str
+
+
+def key_phrases_present(answer: str, phrases: list[str | list[str]]) -> bool:
+    """Every key phrase (or one of its alternatives) occurs in the answer, case-insensitively.
+
+    >>> key_phrases_present("Ivan Simonović moderated", [["Šimonović", "Simonović"]])
+    True
+    >>> key_phrases_present("73 states", ["73", "European Union"])
+    False
+    """
+    low = answer.lower()
+    return all(any(o.lower() in low for o in ([p] if isinstance(p, str) else p)) for p in phrases)
+
+
+def score_answer(q: EvalQuestion, result: dict, corpus_dir: Path) -> AnswerScore:
+    """Score one ``qa ask --json`` object against the reference."""
+    spans = [(g.doc, locate(corpus_dir, g)) for g in q.gold_quotes]
+
+    def holds_gold(item: dict) -> bool:
+        start, end = _span_of(item)
+        return any(covers(item["doc"], start, end, d, s) for d, s in spans)
+
+    abstained = bool(result["abstained"])
+    if q.answerable:
+        correct = not abstained and key_phrases_present(result["answer"], q.key_phrases)
+    else:
+        correct = abstained
+    cites = result["citations"]
+    precise = sum(holds_gold(c) for c in cites) if spans else 0
+    gold_cited = None
+    recall5 = None
+    if spans:
+        gold_cited = sum(
+            any(covers(c["doc"], *_span_of(c), d, s) for c in cites) for d, s in spans
+        ) / len(spans)
+        top = result["passages"][:5]
+        recall5 = sum(any(covers(p["doc"], *_span_of(p), d, s) for p in top) for d, s in spans)
+        recall5 /= len(spans)
+    t = result.get("timings", {})
+    return AnswerScore(
+        id=q.id,
+        kind=q.kind,
+        answerable=q.answerable,
+        abstained=abstained,
+        correct=correct,
+        citations=len(cites) if spans else 0,
+        precise_citations=precise,
+        gold_cited=gold_cited,
+        recall_at_5=recall5,
+        total_ms=float(t.get("total_ms", 0.0)),
+        first_token_ms=t.get("first_token_ms"),
+        answer=result["answer"],
+    )
+
+
+def _span_of(item: dict) -> tuple[int, int]:
+    """A cited or retrieved passage's character span (``passage_id`` names doc#ordinal)."""
+    return int(item["char_start"]), int(item["char_end"])
+
+
+def _pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def summarise_answers(scores: list[AnswerScore]) -> dict[str, dict[str, float | int | None]]:
+    """Metrics overall and by kind."""
+    groups: dict[str, list[AnswerScore]] = defaultdict(list)
+    for s in scores:
+        groups["overall"].append(s)
+        groups[s.kind].append(s)
+    out: dict[str, dict[str, float | int | None]] = {}
+    for name, items in groups.items():
+        answerable = [s for s in items if s.answerable]
+        unanswerable = [s for s in items if not s.answerable]
+        cites = sum(s.citations for s in items)
+        gold = [s.gold_cited for s in answerable if s.gold_cited is not None]
+        recall5 = [s.recall_at_5 for s in items if s.recall_at_5 is not None]
+        totals = [s.total_ms for s in items]
+        first = [s.first_token_ms for s in items if s.first_token_ms is not None]
+        out[name] = {
+            "n": len(items),
+            "correct": sum(s.correct for s in items) / len(items),
+            "citation_precision": (sum(s.precise_citations for s in items) / cites)
+            if cites
+            else None,
+            "citation_recall": sum(gold) / len(gold) if gold else None,
+            "unanswerable_abstained": sum(s.abstained for s in unanswerable),
+            "unanswerable": len(unanswerable),
+            "answerable_refused": (
+                sum(s.abstained for s in answerable) / len(answerable) if answerable else None
+            ),
+            "recall_at_5": sum(recall5) / len(recall5) if recall5 else None,
+            "p50_ms": _pct(totals, 0.5),
+            "p95_ms": _pct(totals, 0.95),
+            "first_token_p50_ms": _pct(first, 0.5),
+        }
+    return out

@@ -72,3 +72,57 @@ class Hit:
             "char_end": p.char_end,
             "para": p.para,
         }
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One ``[n]`` of an answer: the passage it names and the exact span that supports it.
+
+    ``quote`` is a verbatim span of the passage text; ``char_start``/``char_end`` locate the
+    passage and ``quote_start``/``quote_end`` the quote in the original file (None when the
+    quote crosses removed markup).
+    """
+
+    n: int
+    passage_id: str
+    doc: str
+    year: int | None
+    text: str
+    quote: str
+    char_start: int
+    char_end: int
+    quote_start: int | None = None
+    quote_end: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    """A finished answer: prose with ``[n]`` markers, its citations and what was retrieved."""
+
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation]
+    hits: list[Hit]
+    rewritten_question: str
+    timings: dict[str, float] = field(default_factory=dict)
+    reason: str | None = None
+    draft: str | None = None
+
+    def to_dict(self, id: Any = None) -> dict[str, Any]:
+        """The ``qa ask --json`` contract (design.md §3), plus a few extra fields."""
+        return {
+            "id": id,
+            "question": self.question,
+            "rewritten_question": self.rewritten_question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "reason": self.reason,
+            "citations": [c.to_dict() for c in self.citations],
+            "passages": [h.to_dict() for h in self.hits],
+            "timings": {k: round(v, 1) for k, v in self.timings.items()},
+            "draft": self.draft,
+        }

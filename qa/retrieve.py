@@ -108,6 +108,9 @@ class Retriever:
             [p.year if p.year is not None else -1 for p in index.passages], dtype=np.int64
         )
         self._tokens = [set(t) for t in tokenize([p.text for p in index.passages])]
+        self._position = {p.id: i for i, p in enumerate(index.passages)}
+        counts = np.bincount(index.sentence_owner, minlength=len(index.passages))
+        self._first_sentence = np.concatenate([[0], np.cumsum(counts)[:-1]])
         self._answer_types = [
             np.array([bool(shape.search(p.text)) for p in index.passages])
             for _, shape in _ANSWER_TYPES
@@ -139,6 +142,23 @@ class Retriever:
         if not hard and method != "dense" and len(covered) == 1:
             hits = self._soften(question, scores, covered, hits, k)
         return Retrieval(hits, covered, other)
+
+    def sentence_similarities(self, question: str, hits: list[Hit]) -> list[np.ndarray]:
+        """The question's cosine similarity to every sentence of each hit's passage."""
+        if not hits:
+            return []
+        query = embed(self.settings.embedder, [question])
+        scores = _all_scores(self.index.sentences, query)
+        out = []
+        for hit in hits:
+            i = self._position[hit.passage.id]
+            start = self._first_sentence[i]
+            out.append(scores[start : start + max(1, len(hit.passage.sentences))])
+        return out
+
+    def token_sets(self) -> list[set[str]]:
+        """Each passage's BM25 tokens (stemmed), in index order."""
+        return self._tokens
 
     def _mask(self, years: list[int] | None) -> np.ndarray:
         if not years:

