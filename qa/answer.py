@@ -39,6 +39,35 @@ _OVERRIDE = re.compile(
 )
 
 
+def found_hits(claims: list[Claim], source_hits: list[Hit]) -> list[tuple[Claim, Hit]]:
+    """Pair each claim with the hit it indexes."""
+    return [(c, source_hits[c.source]) for c in claims]
+
+
+_YEAR_LIST = re.compile(
+    r"\b(?:19|20)\d\d(?:\s*(?:,|and|vs\.?|versus|to|or|&|-|–)\s*(?:in\s+)?(?:19|20)\d\d)+\b"
+)
+
+
+def _single_year(question: str, year: int, years: list[int]) -> str:
+    """The question asked of one year: "the 2014 and 2017 themes" → "the 2014 themes".
+
+    >>> _single_year("compare the 2014 and 2017 themes", 2017, [2014, 2017])
+    'compare the 2017 themes'
+    >>> _single_year("who spoke in 2014 and in 2016?", 2014, [2014, 2016])
+    'who spoke in 2014?'
+    """
+    single = _YEAR_LIST.sub(str(year), question)
+    if single == question:  # years scattered in the sentence: name just this one
+        single = re.sub(r"\b(?:19|20)\d\d\b", str(year), question)
+    return single
+
+
+def _dated(text: str, year: int) -> str:
+    """Prefix a claim with its year unless it names it already."""
+    return text if str(year) in text else f"{year}: {text}"
+
+
 def _complete_sentences(draft: str) -> str:
     """The draft without a trailing fragment cut off by the token limit."""
     draft = draft.strip()
@@ -131,54 +160,77 @@ class Answerer:
             )
             return
 
-        idf = self.idf
-        dense = self.retriever.sentence_similarities(standalone, hits)
-        sources = select_sources(standalone, hits, dense, idf, self.settings.evidence_words)
-        msgs = messages(standalone, sources, self.kinds)
-        reply = ""
+        # A question naming several years is answered year by year: one short draft per
+        # year, each from that year's passages only (so numbers cannot cross years).
+        per_year = len(result.years) > 1 and years is None
+        parts = (
+            [(y, _single_year(standalone, y, result.years)) for y in result.years]
+            if per_year
+            else [(None, standalone)]
+        )
+        budget = self.settings.evidence_words // len(parts) + 20 * (len(parts) > 1)
+        drafts: list[str] = []
+        claims: list[Claim] = []
         first_token = None
-        for piece in self.generator.stream(msgs, self.settings.max_answer_tokens):
-            if first_token is None:
-                first_token = time.perf_counter()
-            reply += piece
-            yield Event("token", piece)
+        for year, sub in parts:
+            part_hits = [h for h in hits if year is None or h.passage.year == year]
+            if not part_hits:
+                continue
+            dense = self.retriever.sentence_similarities(sub, part_hits)
+            sources = select_sources(sub, part_hits, dense, self.idf, budget)
+            reply = ""
+            if per_year:
+                yield Event("token", f"{year}: ")
+            for piece in self.generator.stream(
+                messages(sub, sources, self.kinds), self.settings.max_answer_tokens
+            ):
+                if first_token is None:
+                    first_token = time.perf_counter()
+                reply += piece
+                yield Event("token", piece)
+            if per_year:
+                yield Event("token", "\n")
+            drafts.append(f"{year}: {reply}" if per_year else reply)
+            found = self._verified(sub, reply, [s.hit for s in sources])
+            if per_year:
+                found = [Claim(_dated(c.text, year), c.source, c.quote) for c in found]
+            claims += [
+                Claim(c.text, hits.index(c_hit), c.quote)
+                for c, c_hit in found_hits(found, [s.hit for s in sources])
+            ]
         t_generated = time.perf_counter()
-        draft, cited = parse_reply(reply)
-        source_hits = [s.hit for s in sources]
-        if not draft or is_negative(draft):
-            claims: list[Claim] = []
-        else:
-            claims = verify_draft(
-                _complete_sentences(draft), source_hits, idf, cited, question=standalone
-            )
-            if self.settings.min_focus > 0:
-                claims = [
-                    c
-                    for c in claims
-                    if focus_coverage(
-                        standalone, source_hits[c.source].passage.text, idf, self.terms
-                    )
-                    >= self.settings.min_focus
-                ]
-        # Claims index into the sources; map them back to hits for citation.
-        claims = [Claim(c.text, hits.index(source_hits[c.source]), c.quote) for c in claims]
+        draft_text = "\n".join(drafts)
         if claims:
             answer = self._compose(question, standalone, hits, claims, None, None, t0, t_retrieved)
         else:
-            reason = (
-                "model found no answer"
-                if not draft or is_negative(draft)
-                else "no claim could be verified"
-            )
+            negative = all(not d.split(":", 1)[-1].strip() or is_negative(d) for d in drafts)
+            reason = "model found no answer" if negative else "no claim could be verified"
             answer = self._compose(
                 question, standalone, hits, [], self._not_said(result.years), reason,
                 t0, t_retrieved,
             )  # fmt: skip
-        answer.draft = reply
+        answer.draft = draft_text
         answer.timings["generate_ms"] = (t_generated - t_retrieved) * 1000
         if first_token is not None:
             answer.timings["first_token_ms"] = (first_token - t0) * 1000
         yield Event("answer", answer)
+
+    def _verified(self, question: str, reply: str, source_hits: list[Hit]) -> list[Claim]:
+        """The reply's claims that the sources support (indexes into ``source_hits``)."""
+        draft, cited = parse_reply(reply)
+        if not draft or is_negative(draft):
+            return []
+        claims = verify_draft(
+            _complete_sentences(draft), source_hits, self.idf, cited, question=question
+        )
+        if self.settings.min_focus > 0:
+            claims = [
+                c
+                for c in claims
+                if focus_coverage(question, source_hits[c.source].passage.text, self.idf,
+                                  self.terms) >= self.settings.min_focus
+            ]  # fmt: skip
+        return claims
 
     # -- abstention and correction ------------------------------------------------------
 

@@ -20,7 +20,7 @@ from qa.tokenize import tokenize
 from qa.verify import fold
 
 _DIALOGUE = re.compile(r"\b(dialogues?|meetings?|sessions?|debates?|event|summit)\b", re.I)
-_WORD = r"[A-Z][\w'’-]*[a-z][\w'’-]*"
+_WORD = r"[A-Z][A-Za-z-]*[a-z][A-Za-z-]*"  # "GA's" is no name; "China's" is "China"
 # A run of capitalised words after the first word: "Kofi Annan", "Trusteeship Council Chamber".
 _NAME = re.compile(rf"(?<!^)(?<![.?!] )\b{_WORD}(?:\s+{_WORD})*")
 _GENERIC = {

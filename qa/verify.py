@@ -71,6 +71,41 @@ def is_negative(draft: str) -> bool:
     return bool(_NEGATIVE.search(draft))
 
 
+_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+          "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+          "eighteen", "nineteen", "twenty"]  # fmt: skip
+_TENS = {30: "thirty", 40: "forty", 50: "fifty", 60: "sixty", 70: "seventy", 80: "eighty",
+         90: "ninety", 100: "hundred"}  # fmt: skip
+_ORDINALS = ["", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+             "ninth", "tenth"]  # fmt: skip
+
+
+def number_forms(number: str) -> list[str]:
+    """Ways a source may write a number: 8 → 8, eight, eighth.
+
+    >>> number_forms("8")
+    ['8', 'eight', 'eighth']
+    """
+    forms = [number]
+    if number.isdigit():
+        n = int(number)
+        if n < len(_WORDS):
+            forms.append(_WORDS[n])
+        if n in _TENS:
+            forms.append(_TENS[n])
+        if 0 < n < len(_ORDINALS):
+            forms.append(_ORDINALS[n])
+    return forms
+
+
+def has_number(number: str, text: str) -> bool:
+    """Whether ``text`` states ``number`` (as digits or, for small numbers, in words)."""
+    return any(
+        re.search(rf"(?<![\w/]){re.escape(form)}(?![\w/])", text, re.I)
+        for form in number_forms(number)
+    )
+
+
 def numbers_in(text: str) -> set[str]:
     return {n.rstrip(".,:") for n in _NUMBER.findall(text)}
 
@@ -107,27 +142,33 @@ def support(
     """(coverage of the claim by the passage's best sentence, that sentence).
 
     Zero when a number or name of the claim is absent from the passage (the passage's own
-    year counts as present). Coverage is measured on what the claim adds to the question —
-    an answer that restates the question must still be backed on its new words.
+    year counts as present, and so does what the question itself states). Coverage is
+    measured on what the claim adds to the question — an answer that restates the question
+    must still be backed on its new words.
     """
     folded = fold(passage_text)
-    for number in numbers_in(claim):
+    asked = fold(question)
+    for number in numbers_in(claim) - numbers_in(question):
         if number == str(year):
             continue
-        if not re.search(rf"(?<![\w/]){re.escape(number)}(?![\w/])", passage_text):
+        if not has_number(number, passage_text):
             return 0.0, ""
     for name in names_in(claim):
-        if fold(name) not in folded:
+        if fold(name) not in folded and fold(name) not in asked:
             return 0.0, ""
     terms = set(tokenize([claim])[0]) - {str(year)}
     new = terms - set(tokenize([question])[0]) if question else terms
     if new:
         terms = new
-    if not terms:
+    sentences = [passage_text[s:e] for s, e in sentence_spans(passage_text)] or [passage_text]
+    if not terms:  # a bare number ("8"): the sentence that states it supports it
+        stated = numbers_in(claim) - numbers_in(question) - {str(year)}
+        for sentence in sentences:
+            if stated and all(has_number(n, sentence) for n in stated):
+                return 1.0, sentence
         return 0.0, ""
     total = sum(idf.get(t, 1.0) for t in terms)
     best, quote = 0.0, ""
-    sentences = [passage_text[s:e] for s, e in sentence_spans(passage_text)] or [passage_text]
     for sentence, tokens in zip(sentences, tokenize(sentences)):
         covered = sum(idf.get(t, 1.0) for t in terms & set(tokens)) / total
         if covered > best:

@@ -1,0 +1,74 @@
+"""HTML and Markdown for showing answers: every piece of corpus or model text is escaped.
+
+>>> from qa.records import Citation
+>>> c = Citation(1, "d#0", "d.txt", 2016, "Say <script>x</script> here.", "<script>x</script>",
+...              0, 27)
+>>> "&lt;script&gt;" in source_html([c], {}) and "<script>" not in source_html([c], {})
+True
+"""
+
+from __future__ import annotations
+
+import html
+
+from qa.records import Answer, Citation, Hit
+
+
+def highlighted(text: str, quote: str) -> str:
+    """The passage text, escaped, with the quote marked."""
+    at = text.find(quote) if quote else -1
+    if at < 0:
+        return html.escape(text)
+    return (
+        html.escape(text[:at])
+        + "<mark>"
+        + html.escape(quote)
+        + "</mark>"
+        + html.escape(text[at + len(quote) :])
+    )
+
+
+def source_html(citations: list[Citation], titles: dict[str, str]) -> str:
+    """One card per citation: number, document title, year, the passage with the quote marked."""
+    if not citations:
+        return "<p class='qa-none'>No sources cited.</p>"
+    cards = []
+    for c in citations:
+        title = titles.get(c.passage_id.split("#")[0], c.doc)
+        cards.append(
+            f"<div class='qa-source' id='source-{c.n}'>"
+            f"<div class='qa-source-head'><b>[{c.n}]</b> {html.escape(title)} · "
+            f"{c.year if c.year is not None else 'undated'} · "
+            f"<code>{html.escape(c.passage_id)}</code></div>"
+            f"<blockquote class='qa-quote'>“{html.escape(c.quote)}”</blockquote>"
+            f"<details><summary>Show the passage in its document</summary>"
+            f"<p class='qa-passage'>{highlighted(c.text, c.quote)}</p></details></div>"
+        )
+    return "\n".join(cards)
+
+
+def retrieved_html(hits: list[Hit], titles: dict[str, str]) -> str:
+    """What retrieval found, shown while the model is still writing."""
+    if not hits:
+        return "<p class='qa-none'>No passages found.</p>"
+    rows = [
+        f"<li>{html.escape(titles.get(h.passage.doc_id, h.passage.doc))} · {h.passage.year}: "
+        f"{html.escape(h.passage.text[:160])}…</li>"
+        for h in hits
+    ]
+    return (
+        "<p><b>Reading these passages…</b></p><ol class='qa-retrieved'>" + "".join(rows) + "</ol>"
+    )
+
+
+def answer_markdown(answer: Answer) -> str:
+    """The chat message for a finished answer: escaped prose, then the numbered quotes."""
+    text = html.escape(answer.answer)
+    if answer.abstained:
+        text = f"⚠️ **Not answered from the corpus.** {text}"
+    lines = [text]
+    if answer.citations:
+        lines.append("")
+        for c in answer.citations:
+            lines.append(f"[{c.n}] *{c.year}* — “{html.escape(c.quote)}”")
+    return "\n\n".join(lines)
