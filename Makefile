@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 
-.PHONY: install index model run test lint bench eval eval-retrieval clean
+.PHONY: install index model browser run test lint bench eval eval-retrieval load-check clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -38,7 +38,12 @@ lint: install
 	$(BIN)/ruff check qa tests app.py eval
 	$(BIN)/ruff format --check qa tests app.py eval
 
-test: install lint model
+# Debian's Chromium and chromedriver for the browser test (test tools' own downloads fail here).
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }
+
+test: install lint model browser
 	$(BIN)/python -m pytest
 
 bench: install
@@ -49,6 +54,10 @@ eval: index model
 
 eval-retrieval: index
 	$(BIN)/qa eval --retrieval
+
+# 8 concurrent API sessions against an app started here; prints wall time and slowest answer.
+load-check: index model
+	$(BIN)/python eval/load_check.py
 
 clean:
 	rm -rf $(VENV) .cache index/manifest.json index/passages-* index/dense-* index/sentences-* index/bm25-*

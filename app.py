@@ -10,6 +10,7 @@ on the one model; other users wait in line and see their place.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -78,9 +79,15 @@ def build_app(answerer: Answerer) -> gr.Blocks:
         """Answer text with [n] markers."""
         return answerer.ask(question, None, _years(year)).answer
 
-    def ask(question: str, year: str = "All") -> dict[str, Any]:
-        """The full qa ask --json object."""
-        return answerer.ask(question, None, _years(year)).to_dict()
+    def ask(question: str, year: str = "All", history: str = "") -> dict[str, Any]:
+        """The full qa ask --json object; ``history`` is a JSON list of role/content turns."""
+        try:
+            turns = json.loads(history) if history else None
+        except ValueError:
+            turns = None
+        if not isinstance(turns, list):
+            turns = None
+        return answerer.ask(question, turns, _years(year)).to_dict()
 
     with gr.Blocks(title="qa — R2P dialogues") as demo:
         gr.Markdown(
@@ -104,14 +111,17 @@ def build_app(answerer: Answerer) -> gr.Blocks:
             with gr.Column(scale=2):
                 gr.Markdown("### Sources")
                 sources = gr.HTML("<p>Cited passages appear here, with the quote marked.</p>")
-        for trigger in (box.submit, send.click):
-            trigger(respond, [box, chatbot, year], [chatbot, box, sources], api_name=False)
+        box.submit(respond, [box, chatbot, year], [chatbot, box, sources], api_name="respond")
+        send.click(respond, [box, chatbot, year], [chatbot, box, sources], api_name=False)
         new.click(lambda: ([], "", ""), None, [chatbot, box, sources], api_name=False)
         hidden_q = gr.Textbox(visible=False)
+        hidden_history = gr.Textbox(visible=False)
         hidden_out = gr.Textbox(visible=False)
         hidden_json = gr.JSON(visible=False)
         gr.Button(visible=False).click(chat, [hidden_q, year], hidden_out, api_name="chat")
-        gr.Button(visible=False).click(ask, [hidden_q, year], hidden_json, api_name="ask")
+        gr.Button(visible=False).click(
+            ask, [hidden_q, year, hidden_history], hidden_json, api_name="ask"
+        )
     return demo
 
 

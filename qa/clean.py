@@ -58,7 +58,11 @@ def substitute(
 
 
 _BLOCK_TAG = re.compile(r"</?(?:p|li|ul|ol|div|br|tr|td|th|table|h\d)\b[^>]*>", re.I)
-_INLINE_TAG = re.compile(r"</?[a-z][a-z0-9]*\b[^>\n]*>", re.I)
+# Only layout and emphasis tags are markup; anything else (<script>…) is the text's own
+# content and is kept, to be shown escaped.
+_INLINE_TAG = re.compile(
+    r"</?(?:u|b|i|em|strong|span|a|sup|sub|font|small|mark|s|strike)\b[^>\n]*>", re.I
+)
 _ENTITY = re.compile(r"&(?:[a-z]{2,8}|#\d{2,5});", re.I)
 _BULLET = re.compile(r"[▪•●◦]")
 _LINK_OPEN = re.compile(r"\[(?=[^\[\]\n]*\]\([^()\n]*\))")

@@ -26,6 +26,7 @@ from qa.records import Hit
 from qa.tokenize import tokenize
 
 MIN_COVERAGE = 0.5
+COMMON_IDF = 1.3  # idf below this: in more than about a quarter of the passages
 
 _MARKER = re.compile(r"\s*\[(\d{1,2})\]")
 _NUMBER = re.compile(r"(?<![\w/])\d+(?:[.,:]\d+)*(?![\w/])")
@@ -120,6 +121,13 @@ def names_in(text: str) -> set[str]:
     return {n for n in stripped if n not in _NOT_NAMES}
 
 
+def _common(name: str, idf: dict[str, float]) -> bool:
+    """A capitalised word found all over the corpus ("General", "Assembly") names nothing
+    in particular: a claim need not find it in its own passage."""
+    tokens = tokenize([name])[0]
+    return bool(tokens) and bool(idf) and all(idf.get(t, 99.0) < COMMON_IDF for t in tokens)
+
+
 def split_claims(draft: str) -> list[tuple[str, list[int]]]:
     """The draft's sentences, each without its markers, with the source numbers it cited."""
     claims = []
@@ -154,8 +162,9 @@ def support(
         if not has_number(number, passage_text):
             return 0.0, ""
     for name in names_in(claim):
-        if fold(name) not in folded and fold(name) not in asked:
-            return 0.0, ""
+        if fold(name) in folded or fold(name) in asked or _common(name, idf):
+            continue
+        return 0.0, ""
     terms = set(tokenize([claim])[0]) - {str(year)}
     new = terms - set(tokenize([question])[0]) if question else terms
     if new:
