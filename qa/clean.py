@@ -40,14 +40,17 @@ class CleanText:
 def substitute(
     ct: CleanText, pattern: re.Pattern[str], repl: str | Callable[[re.Match[str]], str]
 ) -> CleanText:
-    """``re.sub`` that keeps the origin map; inserted characters map to the match start."""
+    """``re.sub`` that keeps the origin map; inserted characters map to the match start, and
+    a match replaced by itself keeps its exact origins."""
     parts: list[str] = []
     origin: list[int] = []
     pos = 0
     for m in pattern.finditer(ct.text):
+        new = repl(m) if callable(repl) else repl
+        if new == m.group(0):
+            continue
         parts.append(ct.text[pos : m.start()])
         origin.extend(ct.origin[pos : m.start()])
-        new = repl(m) if callable(repl) else repl
         anchor = ct.origin[m.start()] if m.start() < len(ct.origin) else ct.origin[-1]
         parts.append(new)
         origin.extend([anchor] * len(new))
@@ -97,29 +100,7 @@ def drop_repeats(ct: CleanText, lines: set[str]) -> CleanText:
         return m.group(0)
 
     # A removed header leaves its blank lines: harmless, paragraph joining handles the gap.
-    return _keep_unchanged(ct, _LINE, repl)
-
-
-def _keep_unchanged(
-    ct: CleanText, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str]
-) -> CleanText:
-    """Like :func:`substitute` but matches replaced by themselves keep their exact origins."""
-    parts: list[str] = []
-    origin: list[int] = []
-    pos = 0
-    for m in pattern.finditer(ct.text):
-        new = repl(m)
-        if new == m.group(0):
-            continue
-        parts.append(ct.text[pos : m.start()])
-        origin.extend(ct.origin[pos : m.start()])
-        anchor = ct.origin[m.start()] if m.start() < len(ct.origin) else ct.origin[-1]
-        parts.append(new)
-        origin.extend([anchor] * len(new))
-        pos = m.end()
-    parts.append(ct.text[pos:])
-    origin.extend(ct.origin[pos:])
-    return CleanText("".join(parts), tuple(origin))
+    return substitute(ct, _LINE, repl)
 
 
 def clean_text(text: str) -> CleanText:
@@ -137,7 +118,7 @@ def clean_text(text: str) -> CleanText:
         ct = drop_repeats(ct, headers)
     ct = substitute(ct, _BLOCK_TAG, "\n")
     ct = substitute(ct, _INLINE_TAG, "")
-    ct = _keep_unchanged(ct, _ENTITY, lambda m: html.unescape(m.group(0)))
+    ct = substitute(ct, _ENTITY, lambda m: html.unescape(m.group(0)))
     ct = substitute(ct, _BULLET, "")
     ct = substitute(ct, _LINK_OPEN, "")
     ct = substitute(ct, _LINK_CLOSE, "")
