@@ -39,11 +39,6 @@ _OVERRIDE = re.compile(
 )
 
 
-def found_hits(claims: list[Claim], source_hits: list[Hit]) -> list[tuple[Claim, Hit]]:
-    """Pair each claim with the hit it indexes."""
-    return [(c, source_hits[c.source]) for c in claims]
-
-
 _YEAR_LIST = re.compile(
     r"\b(?:19|20)\d\d(?:\s*(?:,|and|vs\.?|versus|to|or|&|-|–)\s*(?:in\s+)?(?:19|20)\d\d)+\b"
 )
@@ -170,6 +165,7 @@ class Answerer:
         )
         budget = self.settings.evidence_words // len(parts) + 20 * (len(parts) > 1)
         drafts: list[str] = []
+        negatives: list[bool] = []
         claims: list[Claim] = []
         first_token = None
         for year, sub in parts:
@@ -191,20 +187,18 @@ class Answerer:
             if per_year:
                 yield Event("token", "\n")
             drafts.append(f"{year}: {reply}" if per_year else reply)
+            negatives.append(not reply.strip() or is_negative(reply))
             found = self._verified(sub, reply, [s.hit for s in sources])
             if per_year:
                 found = [Claim(_dated(c.text, year), c.source, c.quote) for c in found]
-            claims += [
-                Claim(c.text, hits.index(c_hit), c.quote)
-                for c, c_hit in found_hits(found, [s.hit for s in sources])
-            ]
+            source_hits = [src.hit for src in sources]
+            claims += [Claim(c.text, hits.index(source_hits[c.source]), c.quote) for c in found]
         t_generated = time.perf_counter()
         draft_text = "\n".join(drafts)
         if claims:
             answer = self._compose(question, standalone, hits, claims, None, None, t0, t_retrieved)
         else:
-            negative = all(not d.split(":", 1)[-1].strip() or is_negative(d) for d in drafts)
-            reason = "model found no answer" if negative else "no claim could be verified"
+            reason = "model found no answer" if all(negatives) else "no claim could be verified"
             answer = self._compose(
                 question, standalone, hits, [], self._not_said(result.years), reason,
                 t0, t_retrieved,

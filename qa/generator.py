@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
-from qa.model_files import MODEL_FILE, ensure_model_file
+from qa.model_files import ensure_model_file
 from qa.settings import Settings
 
 
@@ -109,6 +109,3 @@ def load_generator(
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     path = ensure_model_file(settings.model_cache_dir, log, progress)
     return _load(settings.backend, str(path), settings.n_ctx, settings.n_threads)
-
-
-__all__ = ["MODEL_FILE", "Generator", "load_generator"]

@@ -13,9 +13,7 @@ a cited answer to a question the passages did not cover):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from qa.records import Hit
 from qa.tokenize import tokenize
 from qa.verify import fold
 
@@ -27,15 +25,6 @@ _GENERIC = {
     "Responsibility", "Protect", "General", "Assembly", "United", "Nations", "Council",
     "Security", "Secretary", "Summary", "Report", "President", "Member", "States",
 }  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """Why the question cannot be answered as asked, and what to say instead."""
-
-    reason: str
-    message: str
-    cite: list[Hit]
 
 
 def coverage_note(years: list[int], kinds: list[str]) -> str:
