@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qa.evalset import load_questions  # noqa: E402
+from qa.evaluate import percentile  # noqa: E402
 from qa.followup import rewrite  # noqa: E402
 from qa.index import ensure_index  # noqa: E402
 from qa.retrieve import Retriever  # noqa: E402
@@ -41,11 +42,6 @@ def bench_build(runs: int) -> list[float]:
             )
             times.append(time.perf_counter() - t0)
     return times
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> None:

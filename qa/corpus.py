@@ -129,6 +129,20 @@ def corpus_files(folder: Path) -> list[Path]:
     )
 
 
+def _hash_entry(rel: str, data: bytes) -> bytes:
+    return rel.encode() + b"\0" + hashlib.sha256(data).digest()
+
+
+def corpus_hash(folder: Path) -> str:
+    """The content hash :func:`load_corpus` reports, without decoding or cleaning anything:
+    what a staleness check needs."""
+    folder = Path(folder)
+    digest = hashlib.sha256()
+    for path in corpus_files(folder):
+        digest.update(_hash_entry(path.relative_to(folder).as_posix(), path.read_bytes()))
+    return digest.hexdigest()
+
+
 def load_corpus(folder: Path) -> LoadedCorpus:
     """Read every document under ``folder``; skip (and report) the ones that cannot be read."""
     folder = Path(folder)
@@ -139,7 +153,7 @@ def load_corpus(folder: Path) -> LoadedCorpus:
     for path in corpus_files(folder):
         rel = path.relative_to(folder).as_posix()
         data = path.read_bytes()
-        digest.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
+        digest.update(_hash_entry(rel, data))
         try:
             text = decode(path, data)
         except ValueError as exc:

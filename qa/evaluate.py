@@ -161,7 +161,12 @@ def _span_of(item: dict) -> tuple[int, int]:
     return int(item["char_start"]), int(item["char_end"])
 
 
-def _pct(values: list[float], q: float) -> float | None:
+def percentile(values: list[float], q: float) -> float | None:
+    """The nearest-rank ``q`` quantile (None for no values).
+
+    >>> percentile([3.0, 1.0, 2.0], 0.5)
+    2.0
+    """
     if not values:
         return None
     ordered = sorted(values)
@@ -196,8 +201,8 @@ def summarise_answers(scores: list[AnswerScore]) -> dict[str, dict[str, float | 
                 sum(s.abstained for s in answerable) / len(answerable) if answerable else None
             ),
             "recall_at_5": sum(recall5) / len(recall5) if recall5 else None,
-            "p50_ms": _pct(totals, 0.5),
-            "p95_ms": _pct(totals, 0.95),
-            "first_token_p50_ms": _pct(first, 0.5),
+            "p50_ms": percentile(totals, 0.5),
+            "p95_ms": percentile(totals, 0.95),
+            "first_token_p50_ms": percentile(first, 0.5),
         }
     return out

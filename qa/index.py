@@ -30,7 +30,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from qa import __version__
-from qa.corpus import LoadedCorpus, load_corpus
+from qa.corpus import LoadedCorpus, corpus_hash, load_corpus
 from qa.embedder import embed
 from qa.passages import split_passages
 from qa.records import Document, Passage
@@ -384,4 +384,4 @@ def _corpus_hash(corpus_dir: Path, log: Log) -> str | None:
     if not corpus_dir.is_dir():
         log(f"corpus folder {corpus_dir} not found; using the index as built")
         return None
-    return load_corpus(corpus_dir).content_hash
+    return corpus_hash(corpus_dir)

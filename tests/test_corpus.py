@@ -15,7 +15,7 @@ from conftest import (
     SUMMARY_2017,
 )
 
-from qa.corpus import CorpusError, infer_year, load_corpus
+from qa.corpus import CorpusError, corpus_hash, infer_year, load_corpus
 
 
 def test_project_corpus_is_a_byte_exact_copy_of_shared() -> None:
@@ -86,7 +86,9 @@ def test_missing_or_wrong_corpus_folder(tmp_path: Path) -> None:
 
 def test_content_hash_follows_content(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("One. Two.")
+    (tmp_path / "bad.txt").write_bytes(b"\xff\xfe")  # skipped files count too
     first = load_corpus(tmp_path).content_hash
     assert load_corpus(tmp_path).content_hash == first
+    assert corpus_hash(tmp_path) == first  # the cheap hash is the same hash
     (tmp_path / "a.txt").write_text("One. Three.")
     assert load_corpus(tmp_path).content_hash != first
