@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.clean import CleanText, clean_text, looks_truncated
+from qa.profile import FILE as PROFILE_FILE
+from qa.profile import profile_bytes
 from qa.records import Document
 
 SUFFIXES = (".txt", ".md")
@@ -137,7 +139,7 @@ def corpus_hash(folder: Path) -> str:
     """The content hash :func:`load_corpus` reports, without decoding or cleaning anything:
     what a staleness check needs."""
     folder = Path(folder)
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(_hash_entry(PROFILE_FILE, profile_bytes(folder)))
     for path in corpus_files(folder):
         digest.update(_hash_entry(path.relative_to(folder).as_posix(), path.read_bytes()))
     return digest.hexdigest()
@@ -146,7 +148,7 @@ def corpus_hash(folder: Path) -> str:
 def load_corpus(folder: Path) -> LoadedCorpus:
     """Read every document under ``folder``; skip (and report) the ones that cannot be read."""
     folder = Path(folder)
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(_hash_entry(PROFILE_FILE, profile_bytes(folder)))
     documents: list[Document] = []
     cleaned: dict[str, CleanText] = {}
     skipped: list[tuple[str, str]] = []

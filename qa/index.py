@@ -33,6 +33,7 @@ from qa import __version__
 from qa.corpus import LoadedCorpus, corpus_hash, load_corpus
 from qa.embedder import embed
 from qa.passages import split_passages
+from qa.profile import CorpusProfile, load_profile
 from qa.records import Document, Passage
 from qa.settings import Settings
 from qa.tokenize import tokenize
@@ -70,6 +71,11 @@ class Index:
     sentences: faiss.Index
     sentence_owner: np.ndarray
     bm25: bm25s.BM25
+
+    @property
+    def profile(self) -> CorpusProfile:
+        """The corpus' own settings (corpus.toml), as they were when the index was built."""
+        return CorpusProfile.from_dict(self.manifest.get("profile", {}))
 
     @property
     def years(self) -> list[int]:
@@ -147,6 +153,7 @@ def build_index(settings: Settings, log: Log = print, progress: bool = True) -> 
     """Build the index for ``settings.corpus_dir`` into ``settings.index_dir`` and load it."""
     t0 = time.perf_counter()
     loaded = load_corpus(settings.corpus_dir)
+    profile = load_profile(settings.corpus_dir)
     for path, reason in loaded.skipped:
         log(f"skipped {path}: {reason}")
     if not loaded.documents:
@@ -172,6 +179,7 @@ def build_index(settings: Settings, log: Log = print, progress: bool = True) -> 
             "build_seconds": round(time.perf_counter() - t0, 2),
             "corpus_dir": str(settings.corpus_dir),
             "corpus_hash": loaded.content_hash,
+            "profile": profile.to_dict(),
             "dim": int(vectors.shape[1]),
             "counts": {
                 "documents": len(loaded.documents),

@@ -14,28 +14,34 @@ from __future__ import annotations
 
 import re
 
+from qa.profile import CorpusProfile
 from qa.tokenize import tokenize
-from qa.verify import fold
+from qa.verify import COMMON_IDF, fold
 
 _DIALOGUE = re.compile(r"\b(dialogues?|meetings?|sessions?|debates?|event|summit)\b", re.I)
 _WORD = r"[A-Z][A-Za-z-]*[a-z][A-Za-z-]*"  # "GA's" is no name; "China's" is "China"
 # A run of capitalised words after the first word: "Kofi Annan", "Trusteeship Council Chamber".
 _NAME = re.compile(rf"(?<!^)(?<![.?!] )\b{_WORD}(?:\s+{_WORD})*")
-_GENERIC = {
-    "Responsibility", "Protect", "General", "Assembly", "United", "Nations", "Council",
-    "Security", "Secretary", "Summary", "Report", "President", "Member", "States",
-}  # fmt: skip
 
 
-def coverage_note(years: list[int], kinds: list[str]) -> str:
-    """One sentence on what the corpus covers."""
+def coverage_note(years: list[int], kinds: list[str], profile: CorpusProfile | None = None) -> str:
+    """One sentence on what the corpus covers, from its profile and the index.
+
+    >>> coverage_note([2014, 2016], ["letter"], CorpusProfile(description="club minutes"))
+    'The corpus holds club minutes, of 2014 and 2016 (letter).'
+    """
+    about = (profile.description if profile else "") or "documents"
+    kinds_part = f" ({', '.join(sorted(set(kinds)))})" if kinds else ""
     if not years:
-        return "The corpus has no dated dialogue records."
+        return f"The corpus holds {about}{kinds_part}."
     listed = ", ".join(map(str, years[:-1])) + (" and " if len(years) > 1 else "")
-    return (
-        f"The corpus covers the General Assembly's informal dialogues on the Responsibility to "
-        f"Protect of {listed}{years[-1]} ({', '.join(sorted(set(kinds)))})."
-    )
+    return f"The corpus holds {about}, of {listed}{years[-1]}{kinds_part}."
+
+
+def _generic(word: str, idf: dict[str, float]) -> bool:
+    """A word found all over the corpus ("General", "Assembly") identifies nothing."""
+    tokens = tokenize([word])[0]
+    return not tokens or all(idf.get(t, 99.0) < COMMON_IDF for t in tokens)
 
 
 def uncovered_year(question: str, covered: list[int], other: list[int]) -> str | None:
@@ -45,13 +51,13 @@ def uncovered_year(question: str, covered: list[int], other: list[int]) -> str |
     return None
 
 
-def unknown_names(question: str, vocabulary: set[str]) -> list[str]:
+def unknown_names(question: str, vocabulary: set[str], idf: dict[str, float]) -> list[str]:
     """Capitalised names in the question that occur nowhere in the corpus."""
     missing = []
     for name in _NAME.findall(question):
         name = re.sub(r"['’]s?$", "", name)
-        parts = [fold(p) for p in re.split(r"[\s'’-]+", name) if len(p) > 1]
-        parts = [p for p in parts if p.title() not in _GENERIC]
+        parts = [p for p in re.split(r"[\s'’-]+", name) if len(p) > 1]
+        parts = [fold(p) for p in parts if not _generic(p, idf)]
         # Unknown when the last word (a surname) or every word is absent: "Ed Luck" is known
         # (as Edward Luck), "Kofi Annan" is not.
         if parts and (parts[-1] not in vocabulary or all(p not in vocabulary for p in parts)):
@@ -60,14 +66,14 @@ def unknown_names(question: str, vocabulary: set[str]) -> list[str]:
 
 
 def misplaced_names(
-    question: str, years: list[int], year_tokens: dict[int, set[str]]
+    question: str, years: list[int], year_tokens: dict[int, set[str]], idf: dict[str, float]
 ) -> list[tuple[str, list[int]]]:
     """Names the question ties to ``years`` that the corpus mentions only for other years."""
     if not years:
         return []
     out = []
     for name in _NAME.findall(question):
-        words = [w for w in name.split() if w not in _GENERIC]
+        words = [w for w in name.split() if not _generic(w, idf)]
         tokens = set(tokenize([" ".join(words)])[0])
         if not tokens:
             continue

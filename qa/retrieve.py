@@ -1,6 +1,7 @@
 """Hybrid retrieval: BM25, passage vectors and best-sentence vectors, fused by weighted RRF.
 
-A question that names dialogue years ("in 2016", "the 71st session") is searched within
+A question that names years ("in 2016", or a phrase the corpus profile maps to a year) is
+searched within
 those years; one naming several years gets evidence from each, interleaved. The filter taken
 from the question is soft: a passage from another year whose BM25 score clearly beats every
 in-year passage still gets a slot (that is where a false premise is corrected). An explicit
@@ -8,7 +9,8 @@ in-year passage still gets a slot (that is where a false premise is corrected). 
 
 >>> parse_years("Compare the 2014 and 2017 themes", [2014, 2016, 2017])
 ([2014, 2017], [])
->>> parse_years("What happened at the 71st session? And in 2015?", [2014, 2016, 2017])
+>>> profile = CorpusProfile(year_phrases={"the jubilee": 2017})
+>>> parse_years("What happened at the jubilee? And in 2015?", [2014, 2016, 2017], profile)
 ([2017], [2015])
 """
 
@@ -20,9 +22,9 @@ from typing import Literal
 
 import numpy as np
 
-from qa.corpus import session_year
 from qa.embedder import embed
 from qa.index import Index
+from qa.profile import CorpusProfile
 from qa.records import Hit
 from qa.settings import Settings
 from qa.tokenize import tokenize
@@ -31,12 +33,6 @@ Method = Literal["hybrid", "bm25", "dense"]
 METHODS: tuple[Method, ...] = ("dense", "bm25", "hybrid")
 
 _YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
-_SESSION = re.compile(r"\b(\d{2,3})(?:st|nd|rd|th)\s+(?:session|general assembly)\b", re.I)
-_SESSION_WORDS = {
-    "sixty-eighth": 68, "sixty-ninth": 69, "seventieth": 70, "seventy-first": 71,
-    "seventy-second": 72,
-}  # fmt: skip
-_SESSION_WORD = re.compile(r"\b(" + "|".join(_SESSION_WORDS) + r")\s+session\b", re.I)
 
 # What kind of answer a question asks for, and what such an answer looks like in a passage.
 _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
@@ -63,15 +59,26 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
 ]
 
 
+def answer_shape(question: str) -> re.Pattern[str] | None:
+    """What the answer to ``question`` looks like in a text (a person for "who", a number
+    for "how many", a date for "when"), or None when the question does not say.
+
+    >>> bool(answer_shape("how many States spoke?").search("69 Member States"))
+    True
+    """
+    return next((shape for asks, shape in _ANSWER_TYPES if asks.search(question)), None)
+
+
 # Capitalised words after the first: names of people, states, bodies and initiatives.
 _NAME = re.compile(r"(?<!^)(?<![.?!] )\b[A-Z][\w'’-]*[a-z][\w'’-]*")
 
 
-def parse_years(question: str, corpus_years: list[int]) -> tuple[list[int], list[int]]:
+def parse_years(
+    question: str, corpus_years: list[int], profile: CorpusProfile | None = None
+) -> tuple[list[int], list[int]]:
     """(years named that the corpus covers, years named that it does not), in order."""
     named: list[int] = [int(y) for y in _YEAR.findall(question)]
-    named += [session_year(int(n)) for n in _SESSION.findall(question)]
-    named += [session_year(_SESSION_WORDS[w.lower()]) for w in _SESSION_WORD.findall(question)]
+    named += profile.years_named(question) if profile else []
     ordered = list(dict.fromkeys(named))
     covered = [y for y in ordered if y in corpus_years]
     return covered, [y for y in ordered if y not in corpus_years]
@@ -125,7 +132,7 @@ class Retriever:
     ) -> Retrieval:
         """The top ``k`` passages for ``question``; ``years`` is a hard filter if given."""
         k = k or self.settings.top_k
-        covered, other = parse_years(question, self.index.years)
+        covered, other = parse_years(question, self.index.years, self.index.profile)
         hard = years is not None
         if hard:
             covered = [y for y in years if y in self.index.years]

@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 from conftest import CIVIL_SOCIETY_2016, CONCEPT_NOTE_2016, SUMMARY_2014, SUMMARY_2017
 
+from qa.profile import CorpusProfile, load_profile
 from qa.retrieve import Retriever, parse_years
+from qa.settings import PROJECT_ROOT
 
 YEARS = [2014, 2016, 2017]
+PROFILE = load_profile(PROJECT_ROOT / "corpus")  # the shipped corpus' year phrases
 
 
 @pytest.mark.parametrize(
@@ -24,7 +27,13 @@ YEARS = [2014, 2016, 2017]
     ],
 )
 def test_parse_years(question: str, covered: list[int], other: list[int]) -> None:
-    assert parse_years(question, YEARS) == (covered, other)
+    assert parse_years(question, YEARS, PROFILE) == (covered, other)
+
+
+def test_year_phrases_come_from_the_profile_not_the_code() -> None:
+    assert parse_years("the seventieth session", YEARS) == ([], [])
+    custom = CorpusProfile(year_phrases={"release 7": 2016})
+    assert parse_years("what changed in Release 7?", YEARS, custom) == ([2016], [])
 
 
 def test_year_from_question_filters(retriever: Retriever) -> None:
