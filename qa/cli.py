@@ -17,6 +17,7 @@ import typer
 
 from qa.corpus import CorpusError
 from qa.embedder import EmbedderError
+from qa.profile import ProfileError
 from qa.settings import PROJECT_ROOT, Settings
 
 app = typer.Typer(
@@ -58,7 +59,7 @@ def _open_index(settings: Settings, quiet: bool = False):  # -> Index
 
     try:
         return ensure_index(settings, log=_err, progress=not quiet and sys.stderr.isatty())
-    except (CorpusError, EmbedderError) as exc:
+    except (CorpusError, EmbedderError, ProfileError) as exc:
         raise _fail(str(exc)) from None
 
 
@@ -74,7 +75,7 @@ def index(
     settings = _settings(corpus, index)
     try:
         built = build_index(settings, log=_err) if force else _open_index(settings)
-    except (CorpusError, EmbedderError) as exc:
+    except (CorpusError, EmbedderError, ProfileError) as exc:
         raise _fail(str(exc)) from None
     counts = built.manifest["counts"]
     _err(
@@ -181,6 +182,14 @@ def evaluate(
     retrieval: Annotated[
         bool, typer.Option("--retrieval", help="Score retrieval only (recall@k by method).")
     ] = False,
+    evidence: Annotated[
+        bool,
+        typer.Option(
+            "--evidence",
+            help="Score the funnel up to what the model reads (key facts in the top-5 "
+            "passages and in the evidence), without the model.",
+        ),
+    ] = False,
     questions: Annotated[
         Path, typer.Option("--questions", help="Evaluation set (JSONL).")
     ] = PROJECT_ROOT / "eval" / "questions.jsonl",
@@ -188,6 +197,10 @@ def evaluate(
         Path, typer.Option("--out", help="Folder for the dated report (markdown, PNG, JSON).")
     ] = PROJECT_ROOT / "eval" / "reports",
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="First N only.")] = None,
+    split: Annotated[
+        str | None,
+        typer.Option("--split", help="Only this part: 'test' (frozen, report it) or 'dev'."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     backend: BackendOpt = None,
     corpus: CorpusOpt = None,
@@ -199,9 +212,12 @@ def evaluate(
 
     settings = _settings(corpus, index, backend=backend)
     try:
-        items = load_questions(questions)[:limit]
+        items = load_questions(questions, split)[:limit]
     except (OSError, ValueError) as exc:
         raise _fail(str(exc)) from None
+    if evidence:
+        _evaluate_evidence(settings, items, as_json)
+        return
     if retrieval:
         from qa.retrieve import Retriever
 
@@ -222,6 +238,31 @@ def evaluate(
     _evaluate_answers(settings, items, questions, out, as_json)
 
 
+def _evaluate_evidence(settings: Settings, items: list[Any], as_json: bool) -> None:
+    from qa.answer import Answerer
+    from qa.evaluate import score_evidence, summarise_evidence
+
+    answerer = Answerer(_open_index(settings), settings)  # the model is never loaded
+    splits = sorted({q.split for q in items}, key=lambda name: name != "test")
+    report = {}
+    for name in splits:
+        part = [q for q in items if q.split == name]
+        scores = score_evidence((q, answerer.plan(q.question, q.history)) for q in part)
+        report[name] = summarise_evidence(scores)
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    for name, table in report.items():
+        typer.echo(f"\n{name}: key facts in the top-5 passages / in the evidence the model reads")
+        typer.echo("| group | n | top-5 | evidence | evidence words |\n|---|---|---|---|---|")
+        for group in ["overall", *sorted(g for g in table if g != "overall")]:
+            row = table[group]
+            typer.echo(
+                f"| {group} | {row['n']} | {row['passages']:.2f} | {row['evidence']:.2f} "
+                f"| {row['words']:.0f} |"
+            )
+
+
 def _evaluate_answers(
     settings: Settings, items: list[Any], questions: Path, out: Path, as_json: bool
 ) -> None:
@@ -237,20 +278,22 @@ def _evaluate_answers(
         result = answerer.ask(q.question, q.history).to_dict(q.id)
         score = score_answer(q, result, settings.corpus_dir)
         scores.append(score)
-        rows.append({**result, "kind": q.kind, "correct": score.correct,
+        rows.append({**result, "kind": q.kind, "split": q.split, "correct": score.correct,
                      "reference": q.answer})  # fmt: skip
-    summary = summarise_answers(scores)
+    splits = sorted({s.split for s in scores}, key=lambda name: name != "test")
+    summaries = {name: summarise_answers([s for s in scores if s.split == name]) for name in splits}
     meta = {
         "questions": len(items),
         "question_file": str(questions),
         "backend": settings.backend,
         "wall_s": time.perf_counter() - t0,
     }
-    path = write_report(out, summary, rows, meta)
+    path = write_report(out, summaries, rows, meta)
     if as_json:
-        typer.echo(json.dumps({"summary": summary, "report": str(path)}, indent=2))
+        typer.echo(json.dumps({"summaries": summaries, "report": str(path)}, indent=2))
     else:
-        typer.echo(table(summary))
+        for name, summary in summaries.items():
+            typer.echo(f"\n{name}:\n{table(summary)}")
         typer.echo(f"\nreport: {path}")
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+SPLITS = ("dev", "test")
 KINDS = (
     "factoid", "list", "who", "year", "comparison", "numeric", "unanswerable",
     "false_premise", "followup",
@@ -35,6 +36,7 @@ class EvalQuestion:
     gold_quotes: list[GoldQuote]
     history: list[dict[str, str]] = field(default_factory=list)
     years: list[int] = field(default_factory=list)
+    split: str = "dev"
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> EvalQuestion:
@@ -48,11 +50,17 @@ class EvalQuestion:
             gold_quotes=[GoldQuote(**g) for g in d.get("gold_quotes", [])],
             history=list(d.get("history", [])),
             years=list(d.get("years", [])),
+            split=d.get("split", "dev"),
         )
 
 
-def load_questions(path: Path) -> list[EvalQuestion]:
-    """Parse the question file; a malformed line raises ValueError naming its line number."""
+def load_questions(path: Path, split: str | None = None) -> list[EvalQuestion]:
+    """Parse the question file; a malformed line raises ValueError naming its line number.
+
+    ``split`` keeps only that part: ``dev`` (tuned on) or ``test`` (frozen, written blind).
+    """
+    if split is not None and split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}: use one of {', '.join(SPLITS)}")
     questions = []
     for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
@@ -61,7 +69,9 @@ def load_questions(path: Path) -> list[EvalQuestion]:
             questions.append(EvalQuestion.from_dict(json.loads(line)))
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{path}:{n}: bad question line ({exc})") from None
-    return questions
+        if questions[-1].split not in SPLITS:
+            raise ValueError(f"{path}:{n}: split must be one of {', '.join(SPLITS)}")
+    return [q for q in questions if split is None or q.split == split]
 
 
 def locate(corpus_dir: Path, gold: GoldQuote) -> tuple[int, int]:

@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from qa.evalset import EvalQuestion, covers, locate
 from qa.followup import rewrite
@@ -101,6 +102,11 @@ class AnswerScore:
     total_ms: float
     first_token_ms: float | None
     answer: str
+    split: str = "dev"
+    # The funnel: key facts present in the top-5 passages, in what the model read, in the reply.
+    facts_passages: bool | None = None
+    facts_evidence: bool | None = None
+    facts_answer: bool | None = None
 
 
 def key_phrases_present(answer: str, phrases: list[str | list[str]]) -> bool:
@@ -140,6 +146,15 @@ def score_answer(q: EvalQuestion, result: dict, corpus_dir: Path) -> AnswerScore
         recall5 = sum(any(covers(p["doc"], *_span_of(p), d, s) for p in top) for d, s in spans)
         recall5 /= len(spans)
     t = result.get("timings", {})
+    facts: dict[str, bool | None] = {"passages": None, "evidence": None, "answer": None}
+    if q.answerable and q.key_phrases:
+        top5 = " ".join(p["text"] for p in result["passages"][:5])
+        evidence = " ".join(e["text"] for e in result.get("evidence", []))
+        facts = {
+            "passages": key_phrases_present(top5, q.key_phrases),
+            "evidence": key_phrases_present(evidence, q.key_phrases),
+            "answer": correct,
+        }
     return AnswerScore(
         id=q.id,
         kind=q.kind,
@@ -153,6 +168,10 @@ def score_answer(q: EvalQuestion, result: dict, corpus_dir: Path) -> AnswerScore
         total_ms=float(t.get("total_ms", 0.0)),
         first_token_ms=t.get("first_token_ms"),
         answer=result["answer"],
+        split=q.split,
+        facts_passages=facts["passages"],
+        facts_evidence=facts["evidence"],
+        facts_answer=facts["answer"],
     )
 
 
@@ -173,6 +192,12 @@ def percentile(values: list[float], q: float) -> float | None:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def _share(flags: list[bool | None]) -> float | None:
+    """Share of true among the flags that apply (None: not applicable)."""
+    known = [f for f in flags if f is not None]
+    return sum(known) / len(known) if known else None
+
+
 def summarise_answers(scores: list[AnswerScore]) -> dict[str, dict[str, float | int | None]]:
     """Metrics overall and by kind."""
     groups: dict[str, list[AnswerScore]] = defaultdict(list)
@@ -188,7 +213,12 @@ def summarise_answers(scores: list[AnswerScore]) -> dict[str, dict[str, float | 
         recall5 = [s.recall_at_5 for s in items if s.recall_at_5 is not None]
         totals = [s.total_ms for s in items]
         first = [s.first_token_ms for s in items if s.first_token_ms is not None]
+        funnel = {
+            f"facts_{stage}": _share([getattr(s, f"facts_{stage}") for s in items])
+            for stage in ("passages", "evidence", "answer")
+        }
         out[name] = {
+            **funnel,
             "n": len(items),
             "correct": sum(s.correct for s in items) / len(items),
             "citation_precision": (sum(s.precise_citations for s in items) / cites)
@@ -206,3 +236,60 @@ def summarise_answers(scores: list[AnswerScore]) -> dict[str, dict[str, float | 
             "first_token_p50_ms": percentile(first, 0.5),
         }
     return out
+
+
+# -- the funnel without the model -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvidenceScore:
+    """Whether one question's key facts reached the top-5 passages and the evidence."""
+
+    id: str
+    kind: str
+    split: str
+    passages: bool
+    evidence: bool
+    evidence_words: int
+
+
+def score_evidence(plans: Iterable[tuple[EvalQuestion, Any]]) -> list[EvidenceScore]:
+    """The funnel's first two stages for (question, :class:`qa.answer.Plan`) pairs.
+
+    Questions without key phrases (unanswerable), and plans the premise checks answered, count
+    as losing the facts only when the question was answerable.
+    """
+    out = []
+    for q, plan in plans:
+        if not (q.answerable and q.key_phrases):
+            continue
+        top5 = " ".join(h.passage.text for h in plan.retrieval.hits[:5])
+        evidence = [e["text"] for e in plan.evidence()]
+        out.append(
+            EvidenceScore(
+                q.id,
+                q.kind,
+                q.split,
+                key_phrases_present(top5, q.key_phrases),
+                key_phrases_present(" ".join(evidence), q.key_phrases),
+                sum(len(t.split()) for t in evidence),
+            )
+        )
+    return out
+
+
+def summarise_evidence(scores: list[EvidenceScore]) -> dict[str, dict[str, float]]:
+    """{group: {n, passages, evidence, words}} for "overall" and each kind."""
+    groups: dict[str, list[EvidenceScore]] = defaultdict(list)
+    for s in scores:
+        groups["overall"].append(s)
+        groups[s.kind].append(s)
+    return {
+        name: {
+            "n": len(items),
+            "passages": sum(s.passages for s in items) / len(items),
+            "evidence": sum(s.evidence for s in items) / len(items),
+            "words": sum(s.evidence_words for s in items) / len(items),
+        }
+        for name, items in groups.items()
+    }

@@ -10,6 +10,9 @@ from typing import Any
 
 METRICS = [
     ("correct", "correct", "{:.2f}"),
+    ("facts_passages", "facts in top-5", "{:.2f}"),
+    ("facts_evidence", "facts in evidence", "{:.2f}"),
+    ("facts_answer", "facts in reply", "{:.2f}"),
     ("citation_precision", "cite prec.", "{:.2f}"),
     ("citation_recall", "cite recall", "{:.2f}"),
     ("answerable_refused", "refused (answerable)", "{:.2f}"),
@@ -45,11 +48,12 @@ def table(summary: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def changes(now: dict[str, Any], before: dict[str, Any] | None) -> str:
-    if before is None:
-        return "No earlier report to compare with."
-    a, b = now["summary"]["overall"], before["summary"]["overall"]
-    lines = [f"Change since {before['stem']} (overall):", ""]
+def changes(now: dict[str, Any], before: dict[str, Any] | None, split: str) -> str:
+    earlier = (before or {}).get("summaries", {}).get(split)
+    if before is None or earlier is None:
+        return f"No earlier report of the {split} part to compare with."
+    a, b = now["summaries"][split]["overall"], earlier["overall"]
+    lines = [f"Change since {before['stem']} ({split}, overall):", ""]
     for key, label, spec in METRICS:
         if a.get(key) is None or b.get(key) is None:
             continue
@@ -86,19 +90,30 @@ def plot(summary: dict[str, dict[str, Any]], path: Path) -> None:
     plt.close(fig)
 
 
+FUNNEL_NOTE = (
+    "Funnel columns: share of answerable questions whose key phrases all stand in the top-5 "
+    "passages, in the evidence sentences the model read, and in the reply."
+)
+
+
 def write_report(
     folder: Path,
-    summary: dict[str, dict[str, Any]],
+    summaries: dict[str, dict[str, dict[str, Any]]],
     rows: list[dict[str, Any]],
     meta: dict[str, Any],
 ) -> Path:
-    """Write eval-<timestamp>.md/.json/.png into ``folder``; return the markdown path."""
+    """Write eval-<timestamp>.md/.json/.png into ``folder``; return the markdown path.
+
+    ``summaries`` maps each split evaluated (``test`` first: the figures to report) to its
+    metrics by group; the plot shows the first.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     stem = "eval-" + datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    data = {"stem": stem, "meta": meta, "summary": summary, "rows": rows}
+    data = {"stem": stem, "meta": meta, "summaries": summaries, "rows": rows}
     before = previous_report(folder, stem)
     (folder / f"{stem}.json").write_text(json.dumps(data, indent=1, ensure_ascii=False))
-    plot(summary, folder / f"{stem}.png")
+    first = next(iter(summaries))
+    plot(summaries[first], folder / f"{stem}.png")
     failures = [r for r in rows if not r["correct"]]
     md = [
         f"# qa evaluation — {stem[5:]}",
@@ -106,16 +121,17 @@ def write_report(
         f"{meta.get('questions', '?')} questions from `{meta.get('question_file', '')}`, "
         f"backend {meta.get('backend', '?')}, {meta.get('wall_s', 0):.0f} s wall.",
         "",
-        table(summary),
-        "",
-        f"![per kind]({stem}.png)",
-        "",
-        changes(data, before),
-        "",
-        f"## Not correct ({len(failures)})",
+        FUNNEL_NOTE,
         "",
     ]
+    for split, summary in summaries.items():
+        md += [f"## {split} ({summary['overall']['n']} questions)", "", table(summary), ""]
+        md += [changes(data, before, split), ""]
+    md += [f"![per kind, {first}]({stem}.png)", "", f"## Not correct ({len(failures)})", ""]
     for r in failures:
-        md.append(f"- **{r['id']}** ({r['kind']}) {r['question']} → {r['answer'][:200]}")
+        md.append(
+            f"- **{r['id']}** ({r.get('split', 'dev')}, {r['kind']}) {r['question']} → "
+            f"{r['answer'][:200]}"
+        )
     (folder / f"{stem}.md").write_text("\n".join(md) + "\n")
     return folder / f"{stem}.md"
