@@ -19,16 +19,9 @@ import gradio as gr
 
 from qa.answer import Answerer
 from qa.index import ensure_index
-from qa.render import answer_markdown, retrieved_html, source_html
+from qa.render import answer_markdown, evidence_html, retrieved_html, source_html
 from qa.settings import Settings
 
-YEARS = ["All", "2014", "2016", "2017"]
-EXAMPLES = [
-    "who supported veto restraint in 2016?",
-    "compare the 2014 and 2017 themes",
-    "Who moderated the panel at the 2014 dialogue?",
-    "How many Member States intervened in the 2017 dialogue?",
-]
 CSS = """
 .qa-source { border: 1px solid #ddd; border-radius: 6px; padding: 6px 10px; margin: 6px 0; }
 .qa-quote { margin: 4px 0 4px 8px; font-style: italic; }
@@ -46,13 +39,14 @@ def _history(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
     for m in messages or []:
         content = m.get("content")
         if isinstance(content, str) and m.get("role") in ("user", "assistant"):
-            out.append({"role": m["role"], "content": content.split("\n\n[1]")[0]})
+            out.append({"role": m["role"], "content": content})
     return out
 
 
 def build_app(answerer: Answerer) -> gr.Blocks:
     titles = {d.id: d.title for d in answerer.index.documents.values()}
-    years = ", ".join(map(str, answerer.index.years))
+    profile = answerer.profile
+    year_choices = ["All", *map(str, answerer.index.years)]
 
     def respond(
         message: str, history: list[dict[str, Any]], year: str
@@ -66,11 +60,13 @@ def build_app(answerer: Answerer) -> gr.Blocks:
         for event in answerer.stream(message, turns, _years(year)):
             if event.kind == "sources":
                 yield history, "", retrieved_html(event.data, titles)
+            elif event.kind == "evidence":
+                yield history, "", evidence_html(event.data)
             elif event.kind == "token":
                 draft += event.data
                 history[-1] = {"role": "assistant", "content": f"*{draft}*  \n(checking…)"}
                 yield history, "", gr.skip()
-            else:
+            elif event.kind == "answer":
                 answer = event.data
                 history[-1] = {"role": "assistant", "content": answer_markdown(answer)}
                 yield history, "", source_html(answer.citations, titles)
@@ -89,11 +85,10 @@ def build_app(answerer: Answerer) -> gr.Blocks:
             turns = None
         return answerer.ask(question, turns, _years(year)).to_dict()
 
-    with gr.Blocks(title="qa — R2P dialogues") as demo:
+    with gr.Blocks(title=profile.title) as demo:
         gr.Markdown(
-            f"# qa — ask the R2P dialogue records\nAnswers come only from the corpus "
-            f"(UN General Assembly informal dialogues on the Responsibility to Protect, {years}); "
-            f"every claim cites the passage it comes from, and when the corpus does not say, "
+            f"# {profile.title}\nAnswers come only from the documents. {answerer.note} "
+            f"Every claim stands on a quote you can check, and when the corpus does not say, "
             f"the answer says so."
         )
         with gr.Row():
@@ -103,11 +98,12 @@ def build_app(answerer: Answerer) -> gr.Blocks:
                     box = gr.Textbox(
                         placeholder="Ask a question…", show_label=False, scale=5, autofocus=True
                     )
-                    year = gr.Dropdown(YEARS, value="All", label="Year", scale=1)
+                    year = gr.Dropdown(year_choices, value="All", label="Year", scale=1)
                 with gr.Row():
                     send = gr.Button("Ask", variant="primary")
                     new = gr.Button("New conversation")
-                gr.Examples(EXAMPLES, inputs=[box])
+                if profile.examples:
+                    gr.Examples(profile.examples, inputs=[box])
             with gr.Column(scale=2):
                 gr.Markdown("### Sources")
                 sources = gr.HTML("<p>Cited passages appear here, with the quote marked.</p>")

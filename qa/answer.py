@@ -1,13 +1,14 @@
-"""Question in, cited answer out: rewrite, retrieve, check the premise, ask the model, verify.
+"""Question in, quote-backed answer out, in stages that each take and return a record.
 
-The model drafts; the evidence decides. Every ``[n]`` of the final answer names a passage that
-was retrieved and comes with the exact sentence that supports its claim. When the corpus does
-not answer — a year it does not cover, a name it never mentions, a draft that no source
-supports, or the model's own "not in sources" — the answer says so and ``abstained`` is true.
+question ─clean, rewrite─▶ retrieval ─premise checks─▶ evidence (numbered sentences) ─model─▶
+lead ─verify─▶ reply of verified quotes.
 
->>> # answerer = Answerer(ensure_index(settings), settings)
->>> # answerer.ask("who moderated the panel in 2014?").answer
->>> # 'Mr. Adama Dieng, Special Adviser ..., moderated the panel [1].'
+The model reads a few evidence sentences and writes one short lead; the lead is shown only if
+every name and number in it stands in one evidence sentence, and that sentence is shown under
+it as a verbatim quote. When the lead cannot be backed, the best-ranked evidence sentence is
+quoted on its own; when the model finds no answer, or the checks before it find the question
+cannot be answered as asked, the reply says so, says what the corpus covers, and
+``abstained`` is true.
 """
 
 from __future__ import annotations
@@ -15,41 +16,39 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from qa.evidence import idf_table, select_sources
+from qa.compose import reply_text
+from qa.evidence import Source, idf_table, select_sources
 from qa.followup import rewrite
 from qa.generator import Generator, load_generator
 from qa.index import Index
-from qa.passages import sentence_spans
 from qa.premise import coverage_note, misplaced_names, uncovered_year, unknown_names
-from qa.prompt import messages, parse_reply
+from qa.prompt import canonical, messages, parse_reply, system_prompt
 from qa.question import QuestionError, clean_question
-from qa.records import Answer, Citation, Hit
-from qa.retrieve import Retriever
+from qa.records import Answer, Hit
+from qa.retrieve import Retrieval, Retriever
 from qa.settings import Settings
 from qa.tokenize import tokenize
-from qa.verify import Claim, focus_coverage, fold, is_negative, verify_draft
+from qa.verify import Claim, fold, is_negative, verify_draft
 
 _OVERRIDE = re.compile(
     r"\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:documents?|sources?|corpus|"
     r"instructions?|rules?|prompt|context)\b|\byou are now\b|\bsystem prompt\b",
     re.I,
 )
-
-
 _YEAR_LIST = re.compile(
     r"\b(?:19|20)\d\d(?:\s*(?:,|and|vs\.?|versus|to|or|&|-|–)\s*(?:in\s+)?(?:19|20)\d\d)+\b"
 )
 
 
-def _single_year(question: str, year: int, years: list[int]) -> str:
+def single_year(question: str, year: int) -> str:
     """The question asked of one year: "the 2014 and 2017 themes" → "the 2014 themes".
 
-    >>> _single_year("compare the 2014 and 2017 themes", 2017, [2014, 2017])
+    >>> single_year("compare the 2014 and 2017 themes", 2017)
     'compare the 2017 themes'
-    >>> _single_year("who spoke in 2014 and in 2016?", 2014, [2014, 2016])
+    >>> single_year("who spoke in 2014 and in 2016?", 2014)
     'who spoke in 2014?'
     """
     single = _YEAR_LIST.sub(str(year), question)
@@ -58,26 +57,42 @@ def _single_year(question: str, year: int, years: list[int]) -> str:
     return single
 
 
-def _dated(text: str, year: int) -> str:
-    """Prefix a claim with its year unless it names it already."""
-    return text if str(year) in text else f"{year}: {text}"
-
-
-def _complete_sentences(draft: str) -> str:
-    """The draft without a trailing fragment cut off by the token limit."""
-    draft = draft.strip()
-    if draft.endswith((".", "!", "?", "”", '"', ")")) or len(draft.split()) < 35:
-        return draft
-    spans = sentence_spans(draft)
-    return draft[: spans[-2][1]] if len(spans) > 1 else draft
-
-
 @dataclass(frozen=True)
 class Event:
-    """One step of a streamed answer: ``sources`` (hits), ``token`` (draft text), ``answer``."""
+    """One step of a streamed answer: ``sources`` (hits), ``evidence`` (what the model will
+    read, as ``qa ask --json`` entries), ``token`` (draft text), ``answer``."""
 
     kind: str
     data: Any
+
+
+@dataclass(frozen=True)
+class Part:
+    """One question put to the model (a comparison gets one per year) and its evidence."""
+
+    year: int | None
+    question: str
+    sources: list[Source]
+
+
+@dataclass
+class Plan:
+    """Everything decided before the model is asked."""
+
+    question: str
+    standalone: str
+    retrieval: Retrieval
+    parts: list[Part] = field(default_factory=list)
+    verdict: tuple[str, str, list[Claim]] | None = None  # (text, reason, claims): no model
+
+    def evidence(self) -> list[dict[str, Any]]:
+        """What the model reads: one entry per sentence, with its source number."""
+        return [
+            {"n": s.n, "passage_id": s.hit.passage.id, "text": text}
+            for part in self.parts
+            for s in part.sources
+            for text in s.sentence_list()
+        ]
 
 
 class Answerer:
@@ -88,6 +103,7 @@ class Answerer:
     ) -> None:
         self.index = index
         self.settings = settings
+        self.profile = index.profile
         self.retriever = Retriever(index, settings)
         self._generator = generator
         token_sets = self.retriever.token_sets()
@@ -100,7 +116,8 @@ class Answerer:
             if p.year is not None:
                 self.year_tokens.setdefault(p.year, set()).update(tokens)
         self.kinds = {d.id: d.kind for d in index.documents.values()}
-        self.terms = set(self.idf)
+        self.system = system_prompt(self.profile.description)
+        self.note = coverage_note(index.years, list(self.kinds.values()), self.profile)
 
     @property
     def generator(self) -> Generator:
@@ -109,9 +126,8 @@ class Answerer:
         return self._generator
 
     def ask(
-        self, question: Any, history: list[dict[str, str]] | None = None,
-        years: list[int] | None = None,
-    ) -> Answer:  # fmt: skip
+        self, question: Any, history: list[Any] | None = None, years: list[int] | None = None
+    ) -> Answer:
         """The finished answer (consumes :meth:`stream`)."""
         final = None
         for event in self.stream(question, history, years):
@@ -120,141 +136,159 @@ class Answerer:
         assert final is not None
         return final
 
+    # -- stages ---------------------------------------------------------------------------
+
+    def plan(
+        self, question: str, history: list[Any] | None = None, years: list[int] | None = None
+    ) -> Plan:
+        """Rewrite, retrieve, check the premise and pick the evidence (no model)."""
+        standalone = rewrite(question, history)
+        retrieval = self.retriever.search(self.profile.expand(standalone), years=years)
+        plan = Plan(question, standalone, retrieval)
+        plan.verdict = self._premise(plan, years)
+        if plan.verdict is not None:
+            return plan
+        per_year = len(retrieval.years) > 1 and years is None
+        asked = (
+            [(y, single_year(standalone, y)) for y in retrieval.years]
+            if per_year
+            else [(None, standalone)]
+        )
+        budget = self.settings.evidence_words // len(asked) + 20 * (len(asked) > 1)
+        n = 1
+        for year, sub in asked:
+            hits = [h for h in retrieval.hits if year is None or h.passage.year == year]
+            if not hits:
+                continue
+            query = self.profile.expand(sub)
+            dense = self.retriever.sentence_similarities(query, hits)
+            sources = select_sources(
+                query, hits, dense, self.idf, budget, first=n,
+                shape_boost=self.settings.evidence_shape_boost,
+                every_passage=self.settings.evidence_every_passage,
+                neighbours=self.settings.evidence_neighbours,
+            )  # fmt: skip
+            n += len(sources)
+            plan.parts.append(Part(year, sub, sources))
+        return plan
+
     def stream(
-        self, question: Any, history: list[dict[str, str]] | None = None,
-        years: list[int] | None = None,
-    ) -> Iterator[Event]:  # fmt: skip
-        """Events: the retrieved ``sources`` at once, the model's draft ``token``s as they
-        come, then the verified ``answer`` (which may differ from the draft)."""
+        self, question: Any, history: list[Any] | None = None, years: list[int] | None = None
+    ) -> Iterator[Event]:
+        """Events: the retrieved ``sources`` and the ``evidence`` at once, the model's lead
+        ``token``s as they come, then the verified ``answer``."""
         t0 = time.perf_counter()
         raw = question if isinstance(question, str) else str(question or "")
         try:
             question = clean_question(question)
         except QuestionError as exc:
-            yield Event("answer", self._refusal(raw, raw, str(exc), "invalid question", [], t0))
+            yield Event("answer", self._refusal(raw, str(exc), "invalid question", t0))
             return
         if _OVERRIDE.search(question):
             msg = (
                 "I can only answer from the documents in the corpus, and I don't change my "
                 "instructions. Ask a question about the documents instead."
             )
-            yield Event("answer", self._refusal(question, question, msg, "instruction", [], t0))
+            yield Event("answer", self._refusal(question, msg, "instruction", t0))
             return
-        standalone = rewrite(question, history)
-        result = self.retriever.search(standalone, years=years)
-        hits = result.hits
+        plan = self.plan(question, history, years)
         t_retrieved = time.perf_counter()
-        yield Event("sources", hits)
-
-        verdict = self._premise(standalone, result.years, result.other_years, hits, years)
-        if verdict is not None:
-            text, reason, claims = verdict
-            yield Event(
-                "answer",
-                self._compose(question, standalone, hits, claims, text, reason, t0, t_retrieved),
-            )
+        yield Event("sources", plan.retrieval.hits)
+        if plan.verdict is not None:
+            text, reason, claims = plan.verdict
+            yield Event("answer", self._answer(plan, claims, text, reason, t0, t_retrieved))
             return
+        yield Event("evidence", plan.evidence())
 
-        # A question naming several years is answered year by year: one short draft per
-        # year, each from that year's passages only (so numbers cannot cross years).
-        per_year = len(result.years) > 1 and years is None
-        parts = (
-            [(y, _single_year(standalone, y, result.years)) for y in result.years]
-            if per_year
-            else [(None, standalone)]
-        )
-        budget = self.settings.evidence_words // len(parts) + 20 * (len(parts) > 1)
-        drafts: list[str] = []
-        negatives: list[bool] = []
         claims: list[Claim] = []
+        negatives: list[bool] = []
+        drafts: list[str] = []
         first_token = None
-        for year, sub in parts:
-            part_hits = [h for h in hits if year is None or h.passage.year == year]
-            if not part_hits:
-                continue
-            dense = self.retriever.sentence_similarities(sub, part_hits)
-            sources = select_sources(sub, part_hits, dense, self.idf, budget)
+        for part in plan.parts:
             reply = ""
-            if per_year:
-                yield Event("token", f"{year}: ")
-            for piece in self.generator.stream(
-                messages(sub, sources, self.kinds), self.settings.max_answer_tokens
-            ):
-                if first_token is None:
-                    first_token = time.perf_counter()
+            prompt = messages(self.system, canonical(part.question), part.sources)
+            for piece in self.generator.stream(prompt, self.settings.max_answer_tokens):
+                first_token = first_token or time.perf_counter()
                 reply += piece
                 yield Event("token", piece)
-            if per_year:
+            if len(plan.parts) > 1:
                 yield Event("token", "\n")
-            drafts.append(f"{year}: {reply}" if per_year else reply)
-            negatives.append(not reply.strip() or is_negative(reply))
-            found = self._verified(sub, reply, [s.hit for s in sources])
-            if per_year:
-                found = [Claim(_dated(c.text, year), c.source, c.quote) for c in found]
-            source_hits = [src.hit for src in sources]
-            claims += [Claim(c.text, hits.index(source_hits[c.source]), c.quote) for c in found]
+            drafts.append(reply)
+            negative = not reply.strip() or is_negative(reply)
+            negatives.append(negative)
+            claims += self._backed(plan, part, reply, negative)
         t_generated = time.perf_counter()
-        draft_text = "\n".join(drafts)
         if claims:
-            answer = self._compose(question, standalone, hits, claims, None, None, t0, t_retrieved)
+            answer = self._answer(plan, claims, None, None, t0, t_retrieved)
         else:
-            reason = "model found no answer" if all(negatives) else "no claim could be verified"
-            answer = self._compose(
-                question, standalone, hits, [], self._not_said(result.years), reason,
-                t0, t_retrieved,
-            )  # fmt: skip
-        answer.draft = draft_text
+            closest = self._closest(plan) if not all(negatives) else []
+            reason = "no claim could be verified" if closest else "model found no answer"
+            answer = self._answer(plan, closest, self._not_said(plan, closest), reason, t0,
+                                  t_retrieved)  # fmt: skip
+        answer.draft = "\n".join(drafts)
         answer.timings["generate_ms"] = (t_generated - t_retrieved) * 1000
         if first_token is not None:
             answer.timings["first_token_ms"] = (first_token - t0) * 1000
         yield Event("answer", answer)
 
-    def _verified(self, question: str, reply: str, source_hits: list[Hit]) -> list[Claim]:
-        """The reply's claims that the sources support (indexes into ``source_hits``)."""
+    def _backed(self, plan: Plan, part: Part, reply: str, negative: bool) -> list[Claim]:
+        """The part's claims: the model's lead where a quote backs it, else (unless the model
+        found no answer) the best-ranked evidence sentence quoted on its own; then up to
+        ``extra_quotes`` more of the best-ranked evidence sentences."""
+        hits = plan.retrieval.hits
+        source_hits = [s.hit for s in part.sources]
+        found: list[Claim] = []
         draft, cited = parse_reply(reply)
-        if not draft or is_negative(draft):
+        if negative or not part.sources:
             return []
-        claims = verify_draft(
-            _complete_sentences(draft), source_hits, self.idf, cited, question=question
-        )
-        if self.settings.min_focus > 0:
-            claims = [
-                c
-                for c in claims
-                if focus_coverage(question, source_hits[c.source].passage.text, self.idf,
-                                  self.terms) >= self.settings.min_focus
+        if draft:
+            shown = [s.sentence_list() for s in part.sources]
+            first = verify_draft(
+                draft, source_hits, self.idf, [c - part.sources[0].n + 1 for c in cited],
+                question=part.question, shown=shown,
+            )[:1]  # fmt: skip
+            found = [Claim(c.text, hits.index(source_hits[c.source]), c.quote) for c in first]
+        ranked = sorted(part.sources, key=lambda s: -s.best_score)
+        quoted = {c.quote for c in found}
+        extra = [
+            Claim("", hits.index(s.hit), s.best_sentence())
+            for s in ranked
+            if s.best_sentence() not in quoted
+        ]
+        if found or self.settings.quote_when_unbacked:
+            found += extra[: self.settings.extra_quotes + (not found)]
+        if part.year is not None:
+            found = [
+                Claim(c.text if str(part.year) in c.text else f"{part.year}: {c.text}".strip(),
+                      c.source, c.quote)
+                for c in found
             ]  # fmt: skip
-        return claims
+        return found
 
-    # -- abstention and correction ------------------------------------------------------
-
-    def _premise(
-        self, question: str, covered: list[int], other: list[int], hits: list[Hit],
-        explicit: list[int] | None,
-    ) -> tuple[str, str, list[Claim]] | None:  # fmt: skip
+    def _premise(self, plan: Plan, explicit: list[int] | None) -> tuple[str, str, list[Claim]]:
         """(answer text, reason, claims) when the question cannot be answered as asked."""
-        note = coverage_note(self.index.years, list(self.kinds.values()))
+        question, covered = plan.standalone, plan.retrieval.years
+        other = plan.retrieval.other_years
         year = uncovered_year(question, covered, other)
         if year or (explicit is not None and not covered):
             named = year or ", ".join(map(str, other))
-            return f"The corpus has no record of a {named} dialogue. {note}", "year", []
-        missing = unknown_names(question, self.vocabulary)
+            return f"The corpus has no record of a {named} dialogue. {self.note}", "year", []
+        missing = unknown_names(question, self.vocabulary, self.idf)
         if missing:
             listed = " or ".join(dict.fromkeys(missing))
-            return f"The corpus does not mention {listed}. {note}", "unknown name", []
-        misplaced = misplaced_names(question, covered, self.year_tokens)
+            return f"The corpus does not mention {listed}. {self.note}", "unknown name", []
+        misplaced = misplaced_names(question, covered, self.year_tokens, self.idf)
         if misplaced:
-            return self._correction(covered, misplaced, hits)
-        return None
+            return self._correction(covered, misplaced, plan.retrieval.hits)
+        return None  # type: ignore[return-value]
 
     def _correction(
         self, years: list[int], misplaced: list[tuple[str, list[int]]], hits: list[Hit]
     ) -> tuple[str, str, list[Claim]]:
-        """Say the asked-for year never mentions the names, and cite where they do appear."""
+        """Say the asked-for year never mentions the names, and quote where they do appear."""
         names = [name for name, _ in misplaced]
         asked = " and ".join(map(str, years))
-        text = f"The {asked} records do not mention {' or '.join(names)}"
-        names = list(names)
+        text = f"The {asked} records do not mention {' or '.join(names)}."
         claims: list[Claim] = []
         for i, hit in enumerate(hits):
             if hit.passage.year in years:
@@ -264,99 +298,60 @@ class Answerer:
                 found = [n for n in names if set(tokenize([n])[0]) <= tokens]
                 if found:
                     kind = self.kinds.get(hit.passage.doc_id, "record")
-                    claims.append(
-                        Claim(
-                            f"The {hit.passage.year} {kind} mentions {' and '.join(found)}: "
-                            f"“{sentence.rstrip('.')}”",
-                            i,
-                            sentence,
-                        )
-                    )
+                    lead = f"The {hit.passage.year} {kind} mentions {' and '.join(found)}"
+                    claims.append(Claim(lead, i, sentence))
                     names = [n for n in names if n not in found]
                     break
             if not names:
                 break
-        return text + ".", "false premise", claims
+        return text, "false premise", claims
 
-    def _not_said(self, years: list[int]) -> str:
+    def _closest(self, plan: Plan) -> list[Claim]:
+        """The best-ranked evidence sentence: what the records say nearest to the question."""
+        sources = [s for part in plan.parts for s in part.sources]
+        if not sources:
+            return []
+        best = max(sources, key=lambda s: s.best_score)
+        return [Claim("", plan.retrieval.hits.index(best.hit), best.best_sentence())]
+
+    def _not_said(self, plan: Plan, closest: list[Claim] | None = None) -> str:
+        years = plan.retrieval.years
         scope = f" for {' and '.join(map(str, years))}" if years else ""
-        return f"The corpus does not say{scope}: no passage supports an answer. " + coverage_note(
-            self.index.years, list(self.kinds.values())
-        )
+        if closest:
+            return (
+                f"The corpus does not say{scope}: no passage states an answer that can be "
+                f"checked. {self.note} The closest the records come:"
+            )
+        return f"The corpus does not say{scope}: no passage supports an answer. {self.note}"
 
-    # -- assembling the answer ----------------------------------------------------------
+    # -- the answer record ----------------------------------------------------------------
 
-    def _refusal(
-        self, question: str, standalone: str, message: str, reason: str, hits: list[Hit],
-        t0: float,
-    ) -> Answer:  # fmt: skip
+    def _refusal(self, question: str, message: str, reason: str, t0: float) -> Answer:
+        total = (time.perf_counter() - t0) * 1000
         return Answer(
-            question=question,
-            answer=message,
-            abstained=True,
-            citations=[],
-            hits=hits,
-            rewritten_question=standalone,
-            timings={"retrieve_ms": 0.0, "generate_ms": 0.0,
-                     "total_ms": (time.perf_counter() - t0) * 1000},
-            reason=reason,
+            question=question, answer=message, abstained=True, citations=[], hits=[],
+            rewritten_question=question, reason=reason,
+            timings={"retrieve_ms": 0.0, "generate_ms": 0.0, "total_ms": total},
         )  # fmt: skip
 
-    def _compose(
-        self, question: str, standalone: str, hits: list[Hit], claims: list[Claim],
-        lead: str | None, reason: str | None, t0: float, t_retrieved: float,
+    def _answer(
+        self, plan: Plan, claims: list[Claim], lead: str | None, reason: str | None,
+        t0: float, t_retrieved: float,
     ) -> Answer:  # fmt: skip
-        numbers: dict[int, int] = {}
-        citations: list[Citation] = []
-        sentences = [lead] if lead else []
-        for claim in claims:
-            if claim.source not in numbers:
-                numbers[claim.source] = len(numbers) + 1
-                hit = hits[claim.source]
-                start, end = self._locate(hit, claim.quote)
-                citations.append(
-                    Citation(
-                        n=numbers[claim.source],
-                        passage_id=hit.passage.id,
-                        doc=hit.passage.doc,
-                        year=hit.passage.year,
-                        text=hit.passage.text,
-                        quote=claim.quote,
-                        char_start=hit.passage.char_start,
-                        char_end=hit.passage.char_end,
-                        quote_start=start,
-                        quote_end=end,
-                    )
-                )
-            text = claim.text.rstrip(".")
-            if len(text.split()) < 6 and claim.quote:  # a bare "73": show what it rests on
-                text = f"{text}: “{claim.quote.rstrip('.')}”"
-            sentences.append(f"{text} [{numbers[claim.source]}].")
-        now = time.perf_counter()
+        body, citations = reply_text(claims, plan.retrieval.hits, self.index.documents)
+        text = "\n".join(t for t in (lead, body) if t)
         return Answer(
-            question=question,
-            answer=" ".join(sentences),
+            question=plan.question,
+            answer=text,
             abstained=reason is not None,
             citations=citations,
-            hits=hits,
-            rewritten_question=standalone,
+            hits=plan.retrieval.hits,
+            rewritten_question=plan.standalone,
+            evidence=plan.evidence(),
             timings={
                 "retrieve_ms": (t_retrieved - t0) * 1000,
                 "generate_ms": 0.0,
-                "total_ms": (now - t0) * 1000,
+                "total_ms": (time.perf_counter() - t0) * 1000,
             },
             reason=reason,
         )
-
-    def _locate(self, hit: Hit, quote: str) -> tuple[int | None, int | None]:
-        """The quote's span in the original file (white space and markup may differ)."""
-        doc = self.index.documents.get(hit.passage.doc_id)
-        words = quote.split()
-        if doc is None or not words:
-            return None, None
-        pattern = r"\W*".join(re.escape(w) for w in words)
-        span = doc.text[hit.passage.char_start : hit.passage.char_end]
-        m = re.search(pattern, span)
-        if not m:
-            return None, None
-        return hit.passage.char_start + m.start(), hit.passage.char_start + m.end()

@@ -8,12 +8,17 @@ its best sentence, so every year of a comparison stays represented.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
+from qa.passages import without_enumerator
 from qa.records import Hit
+from qa.retrieve import answer_shape
 from qa.tokenize import tokenize
+
+_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 @dataclass(frozen=True)
@@ -23,9 +28,20 @@ class Source:
     n: int
     hit: Hit
     sentences: list[int]  # indexes into hit.passage.sentence_texts(), in order
+    best: int = 0  # the best-scoring of them
+    best_score: float = 0.0
+
+    def sentence_list(self) -> list[str]:
+        """The sentences shown, in reading order (without paragraph numbers, which the model
+        took for answers: "how many States spoke?" → "6")."""
+        texts = self.hit.passage.sentence_texts()
+        return [without_enumerator(texts[i]) for i in self.sentences]
+
+    def best_sentence(self) -> str:
+        return without_enumerator(self.hit.passage.sentence_texts()[self.best])
 
     def text(self) -> str:
-        texts = self.hit.passage.sentence_texts()
+        texts = [without_enumerator(t) for t in self.hit.passage.sentence_texts()]
         parts: list[str] = []
         last = None
         for i in self.sentences:
@@ -37,8 +53,9 @@ class Source:
 
 
 def sentence_relevance(question: str, sentences: list[str], idf: dict[str, float]) -> np.ndarray:
-    """Share of the question's (idf-weighted) terms each sentence contains."""
-    q_terms = set(tokenize([question])[0])
+    """Share of the question's (idf-weighted) terms each sentence contains; years are left
+    out (the year filter has used them, and every boilerplate line names its year)."""
+    q_terms = {t for t in tokenize([question])[0] if not _YEAR.fullmatch(t)}
     total = sum(idf.get(t, 1.0) for t in q_terms) or 1.0
     scores = []
     for tokens in tokenize(sentences):
@@ -47,41 +64,73 @@ def sentence_relevance(question: str, sentences: list[str], idf: dict[str, float
     return np.array(scores)
 
 
+def sentence_scores(
+    question: str, hits: list[Hit], dense: list[np.ndarray], idf: dict[str, float],
+    shape_boost: float = 0.0, rank_penalty: float = 0.0,
+) -> list[np.ndarray]:  # fmt: skip
+    """Each sentence's score: its vector similarity to the question plus its share of the
+    question's terms, plus ``shape_boost`` when it holds the kind of answer asked for, less
+    ``rank_penalty`` per place its passage stands below the first."""
+    shape = answer_shape(question)
+    out = []
+    for rank, (hit, sims) in enumerate(zip(hits, dense)):
+        texts = hit.passage.sentence_texts()
+        score = np.asarray(sims[: len(texts)], dtype=float) + sentence_relevance(
+            question, texts, idf
+        )
+        if shape is not None and shape_boost:
+            holds = [bool(shape.search(without_enumerator(t))) for t in texts]
+            score = score + shape_boost * np.array(holds)
+        out.append(score - rank_penalty * rank)
+    return out
+
+
 def select_sources(
     question: str,
     hits: list[Hit],
     dense: list[np.ndarray],
     idf: dict[str, float],
     budget_words: int,
+    first: int = 1,
+    shape_boost: float = 0.0,
+    rank_penalty: float = 0.0,
+    every_passage: bool = True,
+    neighbours: int = 0,
 ) -> list[Source]:
-    """Sources [1..k] with the sentences to show, within ``budget_words``.
+    """Sources [first..] with the sentences to show, within ``budget_words``; the source
+    with the best sentence comes first.
 
-    ``dense[i]`` holds the question's similarity to each sentence of ``hits[i]``.
+    ``dense[i]`` holds the question's similarity to each sentence of ``hits[i]``. With
+    ``every_passage`` each passage's best sentence is taken before any second sentence.
     """
+    scores = sentence_scores(question, hits, dense, idf, shape_boost, rank_penalty)
     candidates: list[tuple[float, int, int, int]] = []  # (score, hit, sentence, words)
-    for h, (hit, sims) in enumerate(zip(hits, dense)):
-        texts = hit.passage.sentence_texts()
-        lexical = sentence_relevance(question, texts, idf)
-        for s, text in enumerate(texts):
-            score = float(sims[s]) + float(lexical[s])
-            candidates.append((score, h, s, len(text.split())))
+    for h, hit in enumerate(hits):
+        for s, text in enumerate(hit.passage.sentence_texts()):
+            candidates.append((float(scores[h][s]), h, s, len(text.split())))
     chosen: dict[int, set[int]] = {h: set() for h in range(len(hits))}
     used = 0
-    # Every passage's best sentence first (best passages first), then the rest by score.
     best_each = {}
     for c in sorted(candidates, reverse=True):
         best_each.setdefault(c[1], c)
-    order = [best_each[h] for h in sorted(best_each)]
+    order = [best_each[h] for h in sorted(best_each)] if every_passage else []
     order += sorted((c for c in candidates if c not in order), reverse=True)
+    if neighbours and order:  # the sentences after the best one often finish its thought
+        top = order[0]
+        after = [c for c in candidates if c[1] == top[1] and top[2] < c[2] <= top[2] + neighbours]
+        order = [top, *after, *(c for c in order[1:] if c not in after)]
     for _score, h, s, words in order:
-        if used + words > budget_words and chosen[h]:
+        if used + words > budget_words and (chosen[h] or not every_passage):
             continue
         if used + words > budget_words * 1.5:
             continue
         chosen[h].add(s)
         used += words
-    kept = [(hit, sorted(chosen[h])) for h, hit in enumerate(hits) if chosen[h]]
-    return [Source(n, hit, sentences) for n, (hit, sentences) in enumerate(kept, 1)]
+    kept = sorted((h for h in range(len(hits)) if chosen[h]), key=lambda h: -best_each[h][0])
+    return [
+        Source(n, hits[h], sorted(chosen[h]), best_each[h][2], best_each[h][0])
+        for n, h in enumerate(kept, first)
+    ]
 
 
 def idf_table(token_sets: list[set[str]]) -> dict[str, float]:

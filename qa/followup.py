@@ -43,8 +43,11 @@ _FILLER = re.compile(
 )
 
 
-def _last_user(history: Sequence[dict[str, Any]]) -> str | None:
+def _last_user(history: Sequence[Any]) -> str | None:
+    """The last user turn's text; malformed turns (not role/content objects) are ignored."""
     for turn in reversed(history):
+        if not isinstance(turn, dict):
+            continue
         if turn.get("role") == "user" and str(turn.get("content", "")).strip():
             return str(turn["content"]).strip()
     return None
@@ -81,7 +84,7 @@ def is_followup(question: str) -> bool:
     )
 
 
-def rewrite(question: str, history: Sequence[dict[str, Any]] | None) -> str:
+def rewrite(question: str, history: Sequence[Any] | None) -> str:
     """A standalone version of ``question`` (unchanged when there is nothing to lean on)."""
     question = question.strip()
     previous = _last_user(history or [])

@@ -44,13 +44,15 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     >>> t = "H.E. Mr. Ban Ki-moon spoke. Ms. Isabelle F. Picco opened it. 3. Next"
     >>> [t[s:e] for s, e in sentence_spans(t)]
     ['H.E. Mr. Ban Ki-moon spoke.', 'Ms. Isabelle F. Picco opened it.', '3. Next']
+    >>> sentence_spans("Write to the Branch (Ms. Ann Bee, tel. 5). Then go.")
+    [(0, 42), (43, 51)]
     """
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
     pos = start
     for m in _SENTENCE_END.finditer(text, start, end):
         before = text[pos : m.start()].split()
-        last = before[-1].lower().rstrip(".") if before else ""
+        last = before[-1].lower().lstrip("([\"“‘'").rstrip(".") if before else ""
         if not before or last in _ABBREVIATIONS or _is_initial(last) or last.isdigit():
             continue
         spans.append((pos, m.end()))
@@ -60,6 +62,21 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     if pos < end and text[pos:end].strip():
         spans.append((pos, end))
     return spans
+
+
+# A paragraph's own number ("12. States endorsed…", "Summary 6. 69 States…") states nothing.
+_ENUMERATOR = re.compile(r"^\W*(?:[A-Z][a-z]+\s+)?\d{1,3}\.\s+(?=\S)")
+
+
+def without_enumerator(sentence: str) -> str:
+    """The sentence without a leading paragraph number (a verbatim tail of it).
+
+    >>> without_enumerator("Summary 6. 69 Member States intervened.")
+    '69 Member States intervened.'
+    >>> without_enumerator("69 Member States intervened.")
+    '69 Member States intervened.'
+    """
+    return _ENUMERATOR.sub("", sentence, count=1)
 
 
 def _is_initial(word: str) -> bool:

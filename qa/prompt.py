@@ -1,5 +1,6 @@
-"""The messages the model reads. The system prompt never changes, so llama.cpp reuses its
-cached prefix; the evidence and the question come after it."""
+"""The messages the model reads. The system prompt is fixed for a corpus (its description
+comes from the corpus profile), so llama.cpp reuses its cached prefix; the evidence and the
+question come after it, the question last and once."""
 
 from __future__ import annotations
 
@@ -9,30 +10,49 @@ from qa.evidence import Source
 
 _INLINE_SOURCES = re.compile(r"\(?\b(?:sources?|see)\b\s*:?\s*\[?\d.*$", re.I)
 
-SYSTEM = (
-    "You answer questions about records of United Nations General Assembly dialogues on the "
-    "Responsibility to Protect, using only the numbered sources you are given. Answer in at "
-    "most 30 words. Copy names and numbers exactly as the sources write them. When the "
-    "question names several years, answer year by year."
-)
 # No "say NOT IN SOURCES" instruction: with one, this 1.5B model declined half of the
 # answerable questions (measured on eval/); abstention is decided by the checks around it.
 
 
-def label(source: Source, kind: str | None) -> str:
+def system_prompt(description: str = "") -> str:
+    """The fixed instructions; ``description`` says what the documents are.
+
+    >>> system_prompt("minutes of a club").startswith("You answer questions about minutes")
+    True
+    """
+    about = description or "a collection of documents"
+    return (
+        f"You answer questions about {about}, using only the numbered sources you are given. "
+        "Answer with the shortest phrase that answers the question, at most 12 words, copying "
+        "names and numbers exactly as the sources write them."
+    )
+
+
+def canonical(question: str) -> str:
+    """One spelling of a question for the model, so that casing and end punctuation do not
+    change the answer.
+
+    >>> canonical("who supported veto restraint in 2016")
+    'Who supported veto restraint in 2016?'
+    >>> canonical("Who supported veto restraint in 2016 ?!")
+    'Who supported veto restraint in 2016?'
+    """
+    q = " ".join(question.split()).rstrip(" ?!.")
+    return (q[:1].upper() + q[1:] + "?") if q else q
+
+
+def label(source: Source) -> str:
+    """``[n] (year)``: the number to cite and the year, which keeps years apart."""
     year = source.hit.passage.year
-    return f"[{source.n}] ({year if year is not None else 'undated'}{', ' + kind if kind else ''})"
+    return f"[{source.n}] ({year if year is not None else 'undated'})"
 
 
-def messages(question: str, sources: list[Source], kinds: dict[str, str]) -> list[dict[str, str]]:
+def messages(system: str, question: str, sources: list[Source]) -> list[dict[str, str]]:
     """Chat messages: fixed system prompt, then the sources and the question."""
-    body = "\n".join(f"{label(s, kinds.get(s.hit.passage.doc_id))} {s.text()}" for s in sources)
+    body = "\n".join(f"{label(s)} {s.text()}" for s in sources)
     return [
-        {"role": "system", "content": SYSTEM},
-        {
-            "role": "user",
-            "content": f"Question: {question}\n\nSources:\n{body}\n\nQuestion: {question}\nAnswer:",
-        },
+        {"role": "system", "content": system},
+        {"role": "user", "content": f"Sources:\n{body}\n\nQuestion: {question}\nAnswer:"},
     ]
 
 

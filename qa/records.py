@@ -111,6 +111,7 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     reason: str | None = None
     draft: str | None = None
+    evidence: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self, id: Any = None) -> dict[str, Any]:
         """The ``qa ask --json`` contract (design.md §3), plus a few extra fields."""
@@ -123,6 +124,7 @@ class Answer:
             "reason": self.reason,
             "citations": [c.to_dict() for c in self.citations],
             "passages": [h.to_dict() for h in self.hits],
+            "evidence": self.evidence,
             "timings": {k: round(v, 1) for k, v in self.timings.items()},
             "draft": self.draft,
         }

@@ -61,14 +61,24 @@ def retrieved_html(hits: list[Hit], titles: dict[str, str]) -> str:
     )
 
 
+def evidence_html(evidence: list[dict]) -> str:
+    """The evidence sentences the model is reading, numbered, shown before its lead arrives.
+
+    >>> evidence_html([{"n": 1, "passage_id": "d#0", "text": "A <b> quote."}]).split("<li>")[1]
+    '[1] A &lt;b&gt; quote.</li></ol>'
+    """
+    if not evidence:
+        return "<p class='qa-none'>No evidence found.</p>"
+    rows = "".join(f"<li>[{e['n']}] {html.escape(e['text'])}</li>" for e in evidence)
+    return (
+        f"<p><b>Evidence</b> (the model is reading these):</p><ol class='qa-evidence'>{rows}</ol>"
+    )
+
+
 def answer_markdown(answer: Answer) -> str:
-    """The chat message for a finished answer: escaped prose, then the numbered quotes."""
-    text = html.escape(answer.answer)
+    """The chat message for a finished answer: escaped lines, each quote with its ``[n]``
+    (the reply already holds the quotes; the Sources panel shows where they stand)."""
+    lines = [html.escape(line) for line in answer.answer.splitlines() if line.strip()]
     if answer.abstained:
-        text = f"⚠️ **Not answered from the corpus.** {text}"
-    lines = [text]
-    if answer.citations:
-        lines.append("")
-        for c in answer.citations:
-            lines.append(f"[{c.n}] *{c.year}* — “{html.escape(c.quote)}”")
-    return "\n\n".join(lines)
+        lines[0] = f"⚠️ **Not answered from the corpus.** {lines[0]}"
+    return "  \n".join(lines)

@@ -21,7 +21,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from qa.passages import sentence_spans
+from qa.passages import sentence_spans, without_enumerator
 from qa.records import Hit
 from qa.tokenize import tokenize
 
@@ -146,40 +146,42 @@ def support(
     idf: dict[str, float],
     question: str = "",
     year: int | None = None,
+    sentences: list[str] | None = None,
 ) -> tuple[float, str]:
-    """(coverage of the claim by the passage's best sentence, that sentence).
+    """(coverage of the claim by its best supporting sentence, that sentence).
 
-    Zero when a number or name of the claim is absent from the passage (the passage's own
-    year counts as present, and so does what the question itself states). Coverage is
-    measured on what the claim adds to the question — an answer that restates the question
-    must still be backed on its new words.
+    A sentence supports the claim only if it states every number and name of the claim (the
+    passage's own year counts as stated, and so does what the question itself states); among
+    those, coverage is the idf-weighted share of the claim's content words it holds, measured
+    on what the claim adds to the question — an answer that restates the question must still
+    be backed on its new words. A claim that adds nothing (it only repeats the question, and
+    so asserts its premise: "X moderated the panel.") must be stated in full by one sentence.
+    ``sentences`` are the candidate sentences (default: all of the passage's).
     """
-    folded = fold(passage_text)
     asked = fold(question)
-    for number in numbers_in(claim) - numbers_in(question):
-        if number == str(year):
-            continue
-        if not has_number(number, passage_text):
-            return 0.0, ""
-    for name in names_in(claim):
-        if fold(name) in folded or fold(name) in asked or _common(name, idf):
-            continue
-        return 0.0, ""
+    numbers = {n for n in numbers_in(claim) - numbers_in(question) if n != str(year)}
+    names = {fold(n) for n in names_in(claim) if fold(n) not in asked}
     terms = set(tokenize([claim])[0]) - {str(year)}
     new = terms - set(tokenize([question])[0]) if question else terms
+    restates = bool(question) and not new and not numbers
     if new:
         terms = new
-    sentences = [passage_text[s:e] for s, e in sentence_spans(passage_text)] or [passage_text]
-    if not terms:  # a bare number ("8"): the sentence that states it supports it
-        stated = numbers_in(claim) - numbers_in(question) - {str(year)}
-        for sentence in sentences:
-            if stated and all(has_number(n, sentence) for n in stated):
-                return 1.0, sentence
-        return 0.0, ""
+    if sentences is None:
+        sentences = [passage_text[s:e] for s, e in sentence_spans(passage_text)] or [passage_text]
     total = sum(idf.get(t, 1.0) for t in terms)
     best, quote = 0.0, ""
     for sentence, tokens in zip(sentences, tokenize(sentences)):
-        covered = sum(idf.get(t, 1.0) for t in terms & set(tokens)) / total
+        folded = fold(sentence)
+        if not all(has_number(n, without_enumerator(sentence)) for n in numbers):
+            continue
+        if not all(n in folded for n in names):
+            continue
+        if not terms:  # a bare number ("8"): the sentence that states it supports it
+            covered = 1.0 if numbers else 0.0
+        else:
+            covered = sum(idf.get(t, 1.0) for t in terms & set(tokens)) / total
+            if restates and covered < 1.0:
+                continue
         if covered > best:
             best, quote = covered, sentence
     return best, quote
@@ -211,18 +213,23 @@ def verify_draft(
     cited: list[int] | None = None,
     min_coverage: float = MIN_COVERAGE,
     question: str = "",
+    shown: list[list[str]] | None = None,
 ) -> list[Claim]:
     """The draft's claims that some source supports, each tied to its best source.
 
     ``cited`` are 1-based source numbers the model named for the whole draft; a claim's own
-    ``[n]`` markers take precedence. Out-of-range numbers are ignored.
+    ``[n]`` markers take precedence. Out-of-range numbers are ignored. ``shown[i]`` limits
+    the quotes of ``hits[i]`` to those sentences (what the model read).
     """
     kept: list[Claim] = []
     for text, markers in split_claims(draft):
         named = [n - 1 for n in (markers or cited or []) if 1 <= n <= len(hits)]
         scored = []
         for i, hit in enumerate(hits):
-            coverage, quote = support(text, hit.passage.text, idf, question, hit.passage.year)
+            coverage, quote = support(
+                text, hit.passage.text, idf, question, hit.passage.year,
+                shown[i] if shown else None,
+            )  # fmt: skip
             if coverage >= min_coverage:
                 scored.append((i in named, coverage, -i, i, quote))
         if not scored:

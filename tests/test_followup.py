@@ -42,3 +42,10 @@ def test_is_followup() -> None:
     assert is_followup("and the veto one?")
     assert is_followup("what did the second one say?")
     assert not is_followup("Which countries led the 2017 push for a formal agenda item?")
+
+
+def test_malformed_history_items_are_ignored() -> None:
+    turn = {"role": "user", "content": "How many States spoke in 2014?"}
+    for history in ([turn, 42, None], [42, turn, "x"], [["user", "hi"], turn]):
+        assert rewrite("what about in 2017?", history) == "How many States spoke in 2017?"
+    assert rewrite("what about in 2017?", [42, None, ["user", "x"]]) == "what about in 2017?"

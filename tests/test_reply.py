@@ -1,0 +1,149 @@
+"""The reply built from verified quotes, with a scripted generator standing in for the model.
+
+The scripted model makes the cases exact: a lead the evidence backs, one it does not (an
+invented name, a wrong number), the model finding nothing, and a comparison by year. The real
+index and embedder are used; only the model's words are fixed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from qa.answer import Answerer
+from qa.compose import reply_text
+from qa.records import Hit, Passage
+from qa.settings import Settings
+from qa.verify import Claim
+
+
+class Scripted:
+    """A generator that replies with a fixed text and records what it was shown."""
+
+    name = "scripted"
+
+    def __init__(self, reply: str | list[str]) -> None:
+        self.replies = [reply] if isinstance(reply, str) else list(reply)
+        self.prompts: list[list[dict[str, str]]] = []
+
+    def stream(self, messages: list[dict[str, str]], max_tokens: int) -> Iterator[str]:
+        self.prompts.append(messages)
+        reply = self.replies[min(len(self.prompts), len(self.replies)) - 1]
+        yield from re.findall(r"\S+\s*", reply)
+
+
+def _answerer(index, settings: Settings, reply: str | list[str]) -> tuple[Answerer, Scripted]:
+    model = Scripted(reply)
+    return Answerer(index, settings, model), model
+
+
+def _quotes(answer: str) -> list[str]:
+    return re.findall(r"“(.+?)” \[\d+\]", answer)
+
+
+def test_backed_lead_is_shown_over_its_verbatim_quote(index, settings: Settings) -> None:
+    answerer, _ = _answerer(index, settings, "69 Member States intervened in the dialogue.")
+    result = answerer.ask("How many Member States spoke at the 2014 dialogue?").to_dict()
+    assert not result["abstained"]
+    assert result["answer"].startswith("69 Member States intervened in the dialogue [1]: “")
+    (quote,) = _quotes(result["answer"])
+    (citation,) = result["citations"]
+    assert citation["quote"] == quote and quote in citation["text"] and "69" in quote
+
+
+@pytest.mark.parametrize(
+    "lead", ["75 Member States intervened in the dialogue.", "Kofi Annan said 69 States spoke."]
+)
+def test_unbacked_lead_is_not_shown_the_closest_quote_is(
+    index, settings: Settings, lead: str
+) -> None:
+    answerer, _ = _answerer(index, settings, lead)
+    result = answerer.ask("How many Member States spoke at the 2014 dialogue?").to_dict()
+    assert "75" not in result["answer"] and "Annan" not in result["answer"]
+    assert result["abstained"] and result["reason"] == "no claim could be verified"
+    assert "The closest the records come:\n“" in result["answer"]  # only the evidence speaks
+    (citation,) = result["citations"]
+    assert citation["quote"] in citation["text"]
+    assert f"“{citation['quote']}” [1]" in result["answer"]
+
+
+def test_unbacked_lead_quotes_the_best_sentence_when_so_configured(
+    index, settings: Settings
+) -> None:
+    configured = settings.model_copy(update={"quote_when_unbacked": True})
+    answerer, _ = _answerer(index, configured, "Kofi Annan said so.")
+    result = answerer.ask("How many Member States spoke at the 2014 dialogue?").to_dict()
+    assert not result["abstained"] and result["answer"].startswith("“")
+    assert "Annan" not in result["answer"]
+
+
+def test_a_lead_that_only_restates_the_question_needs_a_quote_stating_all_of_it(
+    index, settings: Settings
+) -> None:
+    """ "Why did X moderate …?" → "X moderated …" asserts the premise: one sentence must say
+    all of it, or the reply abstains."""
+    answerer, _ = _answerer(index, settings, "Adama Dieng moderated the 2016 dialogue.")
+    result = answerer.ask("Why did Adama Dieng moderate the 2016 dialogue?").to_dict()
+    assert result["abstained"], result["answer"]
+    assert not result["answer"].startswith("Adama Dieng moderated")
+
+
+def test_model_finding_nothing_abstains_and_says_what_the_corpus_covers(
+    index, settings: Settings
+) -> None:
+    answerer, _ = _answerer(index, settings, "The sources do not mention a budget.")
+    result = answerer.ask("What was the catering budget of the 2016 dialogue?").to_dict()
+    assert result["abstained"] and result["reason"] == "model found no answer"
+    assert result["citations"] == []
+    assert "2014, 2016 and 2017" in result["answer"]
+    assert "Responsibility to Protect" in result["answer"]  # from corpus.toml, not from code
+
+
+def test_evidence_field_is_what_the_model_read(index, settings: Settings) -> None:
+    answerer, model = _answerer(index, settings, "Mr. Adama Dieng moderated the panel.")
+    result = answerer.ask("Who moderated the panel at the 2014 dialogue?").to_dict()
+    prompt = model.prompts[0][-1]["content"]
+    passages = {p["passage_id"]: p["text"] for p in result["passages"]}
+    assert result["evidence"]
+    for e in result["evidence"]:
+        assert set(e) == {"n", "passage_id", "text"}
+        assert e["text"] in passages[e["passage_id"]]  # a verbatim sentence of a passage
+        assert e["text"] in prompt and f"[{e['n']}]" in prompt
+    words = sum(len(e["text"].split()) for e in result["evidence"])
+    assert words <= settings.evidence_words * 1.5
+
+
+def test_comparison_asks_each_year_apart_and_dates_each_claim(index, settings: Settings) -> None:
+    answerer, model = _answerer(
+        index, settings, ["69 Member States intervened.", "73 Member States intervened."]
+    )
+    result = answerer.ask("How many Member States spoke in 2014 and 2017?").to_dict()
+    assert len(model.prompts) == 2
+    assert "2014" in model.prompts[0][-1]["content"] and "2017" in model.prompts[1][-1]["content"]
+    lines = result["answer"].splitlines()
+    assert lines[0].startswith("2014: 69") and lines[1].startswith("2017: 73")
+    assert {c["year"] for c in result["citations"]} == {2014, 2017}
+
+
+def test_the_prompt_holds_no_corpus_knowledge_but_the_profile(index, settings: Settings) -> None:
+    answerer, model = _answerer(index, settings, "Mr. Adama Dieng.")
+    answerer.ask("Who moderated the panel at the 2014 dialogue?")
+    system = model.prompts[0][0]["content"]
+    assert index.profile.description in system
+
+
+def test_reply_text_shows_each_quote_once() -> None:
+    p = Passage(
+        "d#0", "d", "d.txt", 2017, 0, "A said x. B said y.", 0, 19, None, ((0, 9), (10, 19))
+    )
+    hits = [Hit(p, 1.0)]
+    claims = [
+        Claim("A said x", 0, "A said x."),
+        Claim("", 0, "A said x."),
+        Claim("", 0, "B said y."),
+    ]
+    text, citations = reply_text(claims, hits)
+    assert text == "A said x [1]: “A said x.” [1]\n“B said y.” [2]"
+    assert [(c.n, c.quote) for c in citations] == [(1, "A said x."), (2, "B said y.")]
