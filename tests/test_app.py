@@ -119,3 +119,13 @@ def test_corpus_script_is_shown_as_text(tmp_path: Path) -> None:
         demo.close()
     assert SCRIPT not in sources and SCRIPT not in str(chat[-1]["content"])
     assert "&lt;script&gt;" in sources or "&lt;script&gt;" in str(chat[-1]["content"])
+
+
+def test_the_app_answers_as_the_command_line_does(client, index, settings: Settings) -> None:
+    """The mission's example: the same answer in the app as in-process (issue: a question
+    gave one answer alone and another in a batch or the app)."""
+    mission = "who supported veto restraint in 2016?"
+    in_app = client.predict(mission.capitalize(), "All", api_name="/chat")
+    answerer = Answerer(index, settings, load_generator(settings, log=lambda _: None))
+    answerer.ask("How many Member States intervened in the 2017 dialogue?")  # a batch before
+    assert answerer.ask(mission).answer == in_app
