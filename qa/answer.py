@@ -265,7 +265,9 @@ class Answerer:
             ]  # fmt: skip
         return found
 
-    def _premise(self, plan: Plan, explicit: list[int] | None) -> tuple[str, str, list[Claim]]:
+    def _premise(
+        self, plan: Plan, explicit: list[int] | None
+    ) -> tuple[str, str, list[Claim]] | None:
         """(answer text, reason, claims) when the question cannot be answered as asked."""
         question, covered = plan.standalone, plan.retrieval.years
         other = plan.retrieval.other_years
@@ -280,7 +282,7 @@ class Answerer:
         misplaced = misplaced_names(question, covered, self.year_tokens, self.idf)
         if misplaced:
             return self._correction(covered, misplaced, plan.retrieval.hits)
-        return None  # type: ignore[return-value]
+        return None
 
     def _correction(
         self, years: list[int], misplaced: list[tuple[str, list[int]]], hits: list[Hit]

@@ -26,7 +26,6 @@ from qa.records import Hit
 from qa.tokenize import tokenize
 
 MIN_COVERAGE = 0.5
-COMMON_IDF = 1.3  # idf below this: in more than about a quarter of the passages
 
 _MARKER = re.compile(r"\s*\[(\d{1,2})\]")
 _NUMBER = re.compile(r"(?<![\w/])\d+(?:[.,:]\d+)*(?![\w/])")
@@ -119,13 +118,6 @@ def names_in(text: str) -> set[str]:
         names.add(first.group(1))
     stripped = {re.sub(r"['’]s?$", "", n) for n in names}
     return {n for n in stripped if n not in _NOT_NAMES}
-
-
-def _common(name: str, idf: dict[str, float]) -> bool:
-    """A capitalised word found all over the corpus ("General", "Assembly") names nothing
-    in particular: a claim need not find it in its own passage."""
-    tokens = tokenize([name])[0]
-    return bool(tokens) and bool(idf) and all(idf.get(t, 99.0) < COMMON_IDF for t in tokens)
 
 
 def split_claims(draft: str) -> list[tuple[str, list[int]]]:

@@ -106,3 +106,19 @@ def test_eval_retrieval_table(index, settings: Settings) -> None:
         values = [method[k] for k in ("1", "3", "5", "10")]
         assert values == sorted(values) and 0 < values[0] <= values[-1] <= 1
     assert out["counts"]["overall"] >= 60
+
+
+@pytest.mark.slow
+def test_eval_evidence_funnel_without_the_model(index, settings: Settings) -> None:
+    """`qa eval --evidence`: key facts in the top-5 and in the evidence, per split, no model."""
+    proc = run_qa("eval", "--evidence", "--split", "test", "--json", settings=settings)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert set(out) == {"test"}  # only the part asked for
+    overall = out["test"]["overall"]
+    assert overall["n"] >= 100
+    # what the model reads is drawn from the passages: it cannot hold more of the facts
+    assert 0 < overall["evidence"] <= overall["passages"] <= 1
+    assert 0 < overall["words"] <= settings.evidence_words
+    bad = run_qa("eval", "--evidence", "--split", "train", settings=settings)
+    assert bad.returncode == 1 and "unknown split 'train'" in bad.stderr

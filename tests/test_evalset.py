@@ -43,3 +43,31 @@ def test_locate_rejects_a_paraphrase() -> None:
 
     with pytest.raises(ValueError, match="not found verbatim"):
         locate(CORPUS, GoldQuote("002_8ba637476d638c63.txt", "seventy Member States intervened"))
+
+
+def test_frozen_test_part_is_large_and_blind() -> None:
+    """At least 200 questions; the frozen test part (written blind, ids t…) has every kind."""
+    test = load_questions(PROJECT_ROOT / "eval" / "questions.jsonl", "test")
+    dev = load_questions(PROJECT_ROOT / "eval" / "questions.jsonl", "dev")
+    assert len(test) + len(dev) == len(QUESTIONS) >= 200
+    assert len(test) >= 100 and all(q.id.startswith("t") for q in test)
+    assert {q.kind for q in test} == set(KINDS)
+    assert sum(not q.answerable for q in test) >= 14
+
+
+def test_funnel_is_scored_per_stage() -> None:
+    from qa.evalset import EvalQuestion, GoldQuote
+    from qa.evaluate import score_answer
+
+    q = EvalQuestion("x", "numeric", "How many spoke?", True, "69 spoke.", ["69"],
+                     [GoldQuote("002_8ba637476d638c63.txt", "69 Member States")])  # fmt: skip
+    passage = {"doc": "002_8ba637476d638c63.txt", "char_start": 0, "char_end": 10,
+               "text": "Summary 6. 69 Member States and four civil society groups."}  # fmt: skip
+    result = {"abstained": False, "answer": "Many spoke [1].", "citations": [],
+              "passages": [passage], "evidence": [{"n": 1, "text": "Four spoke."}]}  # fmt: skip
+    score = score_answer(q, result, CORPUS)
+    assert (score.facts_passages, score.facts_evidence, score.facts_answer) == (True, False, False)
+    result["evidence"] = [{"n": 1, "text": "69 Member States"}]
+    result["answer"] = "69 [1]"
+    score = score_answer(q, result, CORPUS)
+    assert (score.facts_passages, score.facts_evidence, score.facts_answer) == (True, True, True)
