@@ -279,7 +279,7 @@ class Answerer:
         if missing:
             listed = " or ".join(dict.fromkeys(missing))
             return f"The corpus does not mention {listed}. {self.note}", "unknown name", []
-        misplaced = misplaced_names(question, covered, self.year_tokens, self.idf)
+        misplaced = misplaced_names(question, covered, self.year_tokens, self.idf, self.profile)
         if misplaced:
             return self._correction(covered, misplaced, plan.retrieval.hits)
         return None

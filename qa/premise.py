@@ -68,19 +68,29 @@ def unknown_names(question: str, vocabulary: set[str], idf: dict[str, float]) ->
 
 
 def misplaced_names(
-    question: str, years: list[int], year_tokens: dict[int, set[str]], idf: dict[str, float]
+    question: str,
+    years: list[int],
+    year_tokens: dict[int, set[str]],
+    idf: dict[str, float],
+    profile: CorpusProfile | None = None,
 ) -> list[tuple[str, list[int]]]:
-    """Names the question ties to ``years`` that the corpus mentions only for other years."""
+    """Names the question ties to ``years`` that the corpus mentions only for other years
+    (under any of their spellings in the profile's aliases)."""
     if not years:
         return []
     out = []
     for name in _NAME.findall(question):
-        words = [w for w in name.split() if not _generic(w, idf)]
-        tokens = set(tokenize([" ".join(words)])[0])
-        if not tokens:
+        spellings = profile.spellings(name) if profile else [name]
+        forms = [
+            tokens
+            for spelling in spellings
+            if (tokens := set(tokenize([" ".join(w for w in spelling.split()
+                                                 if not _generic(w, idf))])[0]))
+        ]  # fmt: skip
+        if not forms:
             continue
-        inside = any(tokens <= year_tokens.get(y, set()) for y in years)
-        elsewhere = [y for y, toks in sorted(year_tokens.items()) if tokens <= toks]
+        inside = any(t <= year_tokens.get(y, set()) for t in forms for y in years)
+        elsewhere = [y for y, toks in sorted(year_tokens.items()) if any(t <= toks for t in forms)]
         if not inside and elsewhere:
             out.append((name, elsewhere))
     return out

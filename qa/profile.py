@@ -47,6 +47,17 @@ class CorpusProfile:
                 extra += [t for t in group if not _mentions(question, t) and t not in extra]
         return f"{question} ({', '.join(extra)})" if extra else question
 
+    def spellings(self, term: str) -> list[str]:
+        """Every spelling of ``term``: its alias group, or the term alone.
+
+        >>> CorpusProfile(aliases=[["R2P", "RtoP"]]).spellings("rtop")
+        ['R2P', 'RtoP']
+        """
+        for group in self.aliases:
+            if any(t.lower() == term.lower() for t in group):
+                return list(group)
+        return [term]
+
     def years_named(self, question: str) -> list[int]:
         """Years the question names through one of the corpus' year phrases."""
         return [year for phrase, year in self.year_phrases.items() if _mentions(question, phrase)]

@@ -48,3 +48,11 @@ def test_coverage_note() -> None:
         "(letter, president's summary)."
     )
     assert coverage_note([], [], None) == "The corpus holds documents."
+
+
+def test_a_name_spelled_otherwise_in_the_asked_year_is_not_misplaced() -> None:
+    year_tokens = {2014: {"respons", "protect"}, 2016: {"rtop", "respons", "protect"}}
+    q = "Who backed the RtoP agenda in 2014?"
+    assert misplaced_names(q, [2014], year_tokens, IDF) == [("RtoP", [2016])]
+    profile = CorpusProfile(aliases=[["R2P", "RtoP", "responsibility to protect"]])
+    assert misplaced_names(q, [2014], year_tokens, IDF, profile) == []
