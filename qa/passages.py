@@ -122,34 +122,6 @@ def _words_chunks(text: str, start: int, end: int, max_words: int) -> list[tuple
     ]
 
 
-def _clause_chunks(text: str, start: int, end: int, max_words: int) -> list[tuple[int, int]]:
-    """Runs of whole clauses (cut after ';' or ',') of at most ``max_words`` words, so that a
-    long sentence is not cut inside a name; words only where a clause is longer still.
-
-    >>> t = "A spoke; B and C spoke, D spoke; E, F, G and H spoke"
-    >>> [t[s:e] for s, e in _clause_chunks(t, 0, len(t), 4)]
-    ['A spoke;', 'B and C spoke,', 'D spoke; E, F,', 'G and H spoke']
-    """
-    cuts = [m.end() for m in re.finditer(r"[;,](?=\s)", text[start:end])]
-    clauses, pos = [], start
-    for cut in [*(start + c for c in cuts), end]:
-        if text[pos:cut].strip():
-            clauses.append((pos, cut))
-        pos = cut
-        while pos < end and text[pos].isspace():
-            pos += 1
-    chunks: list[tuple[int, int]] = []
-    for s, e in clauses:
-        words = len(text[s:e].split())
-        if chunks and len(text[chunks[-1][0] : e].split()) <= max_words:
-            chunks[-1] = (chunks[-1][0], e)
-        elif words <= max_words:
-            chunks.append((s, e))
-        else:
-            chunks.extend(_words_chunks(text, s, e, max_words))
-    return chunks
-
-
 def _short_sentences(text: str, max_words: int) -> list[tuple[int, int]]:
     """Sentence spans of a passage; an over-long "sentence" (a table) is cut into word runs."""
     spans: list[tuple[int, int]] = []
@@ -157,7 +129,7 @@ def _short_sentences(text: str, max_words: int) -> list[tuple[int, int]]:
         if len(text[s:e].split()) <= max_words // 3:
             spans.append((s, e))
         else:
-            spans.extend(_clause_chunks(text, s, e, max_words // 4))
+            spans.extend(_words_chunks(text, s, e, max_words // 4))
     return spans
 
 
