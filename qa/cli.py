@@ -311,12 +311,13 @@ def _answerer(settings: Settings):  # -> Answerer
 
 
 def _print_answer(result: dict[str, Any]) -> None:
+    """The reply (its quotes are in it), then where each ``[n]`` comes from."""
     typer.echo(result["answer"])
     if result["citations"]:
         typer.echo("")
         for c in result["citations"]:
-            typer.echo(f"[{c['n']}] {c['doc']} · {c['year']}")
-            typer.echo(textwrap.indent(textwrap.fill(f"“{c['quote']}”", 96), "    "))
+            where = f"{c['doc']} · {c['year']} · {c['passage_id']}"
+            typer.echo(textwrap.fill(f"[{c['n']}] {where}", 100, subsequent_indent="    "))
 
 
 @app.command()

@@ -122,3 +122,32 @@ def test_eval_evidence_funnel_without_the_model(index, settings: Settings) -> No
     assert 0 < overall["words"] <= settings.evidence_words
     bad = run_qa("eval", "--evidence", "--split", "train", settings=settings)
     assert bad.returncode == 1 and "unknown split 'train'" in bad.stderr
+
+
+@pytest.mark.slow
+def test_ask_batch_answers_every_line_even_with_malformed_history(
+    index, settings: Settings, tmp_path
+) -> None:
+    """One output line per input line, in order; bad history items are ignored, and the
+    contract carries the evidence the model read."""
+    turn = {"role": "user", "content": "How many Member States intervened in 2014?"}
+    lines = [
+        {"id": 1, "question": "what about in 2017?", "history": [turn, 42, None]},
+        {"id": 2, "question": "what about in 2017?", "history": [["user", "x"], turn]},
+        "not json",
+        {"id": 4, "question": "Who moderated the panel at the 2014 dialogue?"},
+    ]
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text("\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines))
+    proc = run_qa("ask", "--batch", str(batch), "--json", settings=settings)
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(rows) == 4 and "error" in rows[2]
+    for row in (rows[0], rows[1]):
+        assert row["rewritten_question"] == "How many Member States intervened in 2017?"
+        assert "73" in row["answer"]
+    assert rows[0]["answer"] == rows[1]["answer"]
+    assert "Dieng" in rows[3]["answer"] and rows[3]["evidence"]
+    plain = run_qa("ask", "Who moderated the panel at the 2014 dialogue?", settings=settings)
+    assert plain.returncode == 0 and "Dieng" in plain.stdout
+    assert "\n[1] " in plain.stdout  # where the quote comes from
