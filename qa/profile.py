@@ -2,14 +2,14 @@
 
 Knowledge about one corpus lives here as data, never in the prompt, retriever or verifier:
 a one-line description the prompt and the "not in the corpus" note use, spellings that mean
-the same thing (aliases), phrases that name a year ("the 71st session"), and the app's title
+the same thing (aliases), phrases that name a year ("the jubilee"), and the app's title
 and example questions. Every field is optional; a folder without the file gets a neutral
 profile.
 
->>> p = CorpusProfile(aliases=[["R2P", "RtoP"]], year_phrases={"71st session": 2017})
->>> p.expand("Who backed R2P at the 71st session?")
-'Who backed R2P at the 71st session? (RtoP)'
->>> p.years_named("what happened at the 71st Session?")
+>>> p = CorpusProfile(aliases=[["AGM", "annual meeting"]], year_phrases={"the jubilee": 2017})
+>>> p.expand("Who chaired the AGM at the jubilee?")
+'Who chaired the AGM at the jubilee? (annual meeting)'
+>>> p.years_named("what happened at The Jubilee?")
 [2017]
 """
 
@@ -50,8 +50,8 @@ class CorpusProfile:
     def spellings(self, term: str) -> list[str]:
         """Every spelling of ``term``: its alias group, or the term alone.
 
-        >>> CorpusProfile(aliases=[["R2P", "RtoP"]]).spellings("rtop")
-        ['R2P', 'RtoP']
+        >>> CorpusProfile(aliases=[["AGM", "annual meeting"]]).spellings("agm")
+        ['AGM', 'annual meeting']
         """
         for group in self.aliases:
             if any(t.lower() == term.lower() for t in group):
