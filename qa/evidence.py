@@ -1,8 +1,9 @@
 """Pick the few sentences of the retrieved passages that the model gets to read.
 
-Prompt length is the latency on a 2-core CPU, so the model sees only the best sentences of
-each retrieved passage, in reading order, within a word budget — every passage keeps at least
-its best sentence, so every year of a comparison stays represented.
+Prompt length is the latency on a 2-core CPU, so the model sees only the best-scoring
+sentences of the retrieved passages within a word budget, grouped by passage in reading order,
+the passage with the best sentence first. (A comparison gets one selection per year, so every
+year stays represented.)
 """
 
 from __future__ import annotations
@@ -66,14 +67,13 @@ def sentence_relevance(question: str, sentences: list[str], idf: dict[str, float
 
 def sentence_scores(
     question: str, hits: list[Hit], dense: list[np.ndarray], idf: dict[str, float],
-    shape_boost: float = 0.0, rank_penalty: float = 0.0,
+    shape_boost: float = 0.0,
 ) -> list[np.ndarray]:  # fmt: skip
     """Each sentence's score: its vector similarity to the question plus its share of the
-    question's terms, plus ``shape_boost`` when it holds the kind of answer asked for, less
-    ``rank_penalty`` per place its passage stands below the first."""
+    question's terms, plus ``shape_boost`` when it holds the kind of answer asked for."""
     shape = answer_shape(question)
     out = []
-    for rank, (hit, sims) in enumerate(zip(hits, dense)):
+    for hit, sims in zip(hits, dense):
         texts = hit.passage.sentence_texts()
         score = np.asarray(sims[: len(texts)], dtype=float) + sentence_relevance(
             question, texts, idf
@@ -81,7 +81,7 @@ def sentence_scores(
         if shape is not None and shape_boost:
             holds = [bool(shape.search(without_enumerator(t))) for t in texts]
             score = score + shape_boost * np.array(holds)
-        out.append(score - rank_penalty * rank)
+        out.append(score)
     return out
 
 
@@ -93,7 +93,6 @@ def select_sources(
     budget_words: int,
     first: int = 1,
     shape_boost: float = 0.0,
-    rank_penalty: float = 0.0,
     every_passage: bool = True,
     neighbours: int = 0,
 ) -> list[Source]:
@@ -103,7 +102,7 @@ def select_sources(
     ``dense[i]`` holds the question's similarity to each sentence of ``hits[i]``. With
     ``every_passage`` each passage's best sentence is taken before any second sentence.
     """
-    scores = sentence_scores(question, hits, dense, idf, shape_boost, rank_penalty)
+    scores = sentence_scores(question, hits, dense, idf, shape_boost)
     candidates: list[tuple[float, int, int, int]] = []  # (score, hit, sentence, words)
     for h, hit in enumerate(hits):
         for s, text in enumerate(hit.passage.sentence_texts()):

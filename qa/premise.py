@@ -53,6 +53,11 @@ def uncovered_year(question: str, covered: list[int], other: list[int]) -> str |
     return None
 
 
+def _rare_tokens(name: str, idf: dict[str, float]) -> set[str]:
+    """The BM25 tokens of a name's words that identify something (generic words left out)."""
+    return set(tokenize([" ".join(w for w in name.split() if not _generic(w, idf))])[0])
+
+
 def unknown_names(question: str, vocabulary: set[str], idf: dict[str, float]) -> list[str]:
     """Capitalised names in the question that occur nowhere in the corpus."""
     missing = []
@@ -81,12 +86,7 @@ def misplaced_names(
     out = []
     for name in _NAME.findall(question):
         spellings = profile.spellings(name) if profile else [name]
-        forms = [
-            tokens
-            for spelling in spellings
-            if (tokens := set(tokenize([" ".join(w for w in spelling.split()
-                                                 if not _generic(w, idf))])[0]))
-        ]  # fmt: skip
+        forms = [t for t in (_rare_tokens(s, idf) for s in spellings) if t]
         if not forms:
             continue
         inside = any(t <= year_tokens.get(y, set()) for t in forms for y in years)

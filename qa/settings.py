@@ -71,12 +71,6 @@ class Settings(BaseSettings):
     max_answer_tokens: int = Field(
         24, description="Longest lead the model may write (it is asked for 12 words)."
     )
-    min_focus: float = Field(
-        0.0,
-        description="If above 0, a cited passage must contain at least this share "
-        "(idf-weighted) of the question's corpus words. Off by default: paraphrased "
-        "questions ('spoke' for 'intervened') fail it as often as off-topic claims do.",
-    )
     evidence_words: int = Field(
         130,
         ge=20,

@@ -179,25 +179,6 @@ def support(
     return best, quote
 
 
-def focus_coverage(
-    question: str, passage_text: str, idf: dict[str, float], vocabulary: set[str]
-) -> float:
-    """Share (idf-weighted) of the question's corpus words that the passage contains.
-
-    Words the corpus never uses (a user's paraphrase) and years are left out: what remains is
-    what the question is about, and a passage that lacks it does not answer the question —
-    however well it supports the draft's wording.
-    """
-    terms = {
-        t for t in tokenize([question])[0] if t in vocabulary and not re.fullmatch(r"\d{4}", t)
-    }
-    if not terms:
-        return 1.0
-    present = set(tokenize([passage_text])[0])
-    total = sum(idf.get(t, 1.0) for t in terms)
-    return sum(idf.get(t, 1.0) for t in terms & present) / total
-
-
 def verify_draft(
     draft: str,
     hits: list[Hit],
