@@ -15,8 +15,8 @@ from typing import Annotated, Any
 
 import typer
 
-from qa.corpus import CorpusError
 from qa.embedder import EmbedderError
+from qa.ingest.corpus import CorpusError
 from qa.profile import ProfileError
 from qa.settings import PROJECT_ROOT, Settings
 

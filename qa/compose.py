@@ -55,10 +55,13 @@ def reply_text(
 
 def _citation(n: int, hit: Hit, quote: str, documents: dict[str, Document]) -> Citation:
     p = hit.passage
-    start, end = locate_quote(documents.get(p.doc_id), p.char_start, p.char_end, quote)
+    doc = documents.get(p.doc_id)
+    start, end = locate_quote(doc, p.char_start, p.char_end, quote)
+    page = doc.page_at(start) if doc is not None and start is not None else p.page
     return Citation(
         n=n, passage_id=p.id, doc=p.doc, year=p.year, text=p.text, quote=quote,
         char_start=p.char_start, char_end=p.char_end, quote_start=start, quote_end=end,
+        page=page,
     )  # fmt: skip
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qa.ingest.formats import extract
+
 SPLITS = ("dev", "test")
 KINDS = (
     "factoid", "list", "who", "year", "comparison", "numeric", "unanswerable",
@@ -75,12 +77,19 @@ def load_questions(path: Path, split: str | None = None) -> list[EvalQuestion]:
 
 
 def locate(corpus_dir: Path, gold: GoldQuote) -> tuple[int, int]:
-    """The character span of a gold quote in its file; ValueError when it is not verbatim."""
-    text = (Path(corpus_dir) / gold.doc).read_text(encoding="utf-8")
+    """The character span of a gold quote in its document's extracted text (what passage
+    offsets point into); white space may differ. ValueError when it is not there."""
+    path = Path(corpus_dir) / gold.doc
+    text = extract(path.name, path.read_bytes()).text
     start = text.find(gold.quote)
-    if start < 0:
+    if start >= 0:
+        return start, start + len(gold.quote)
+    kept = [i for i, ch in enumerate(text) if not ch.isspace()]
+    squeezed = "".join(text[i] for i in kept)
+    at = squeezed.find("".join(gold.quote.split()))
+    if at < 0 or not gold.quote.strip():
         raise ValueError(f"gold quote not found verbatim in {gold.doc}: {gold.quote[:60]!r}")
-    return start, start + len(gold.quote)
+    return kept[at], kept[at + len("".join(gold.quote.split())) - 1] + 1
 
 
 def covers(doc: str, start: int, end: int, span_doc: str, span: tuple[int, int]) -> bool:

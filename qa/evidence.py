@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.passages import without_enumerator
+from qa.ingest.passages import without_enumerator
 from qa.records import Hit
 from qa.retrieve import answer_shape
 from qa.tokenize import tokenize

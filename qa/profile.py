@@ -2,9 +2,10 @@
 
 Knowledge about one corpus lives here as data, never in the prompt, retriever or verifier:
 a one-line description the prompt and the "not in the corpus" note use, spellings that mean
-the same thing (aliases), phrases that name a year ("the jubilee"), and the app's title
-and example questions. Every field is optional; a folder without the file gets a neutral
-profile.
+the same thing (aliases), phrases that name a year ("the jubilee"), the app's title
+and example questions, phrases that tell a kind of document ("minutes" → "minutes of a
+meeting"), and per-file metadata (``[documents."a.pdf"]`` title, kind, year, version).
+Every field is optional; a folder without the file gets a neutral profile.
 
 >>> p = CorpusProfile(aliases=[["AGM", "annual meeting"]], year_phrases={"the jubilee": 2017})
 >>> p.expand("Who chaired the AGM at the jubilee?")
@@ -37,6 +38,8 @@ class CorpusProfile:
     examples: list[str] = field(default_factory=list)
     aliases: list[list[str]] = field(default_factory=list)
     year_phrases: dict[str, int] = field(default_factory=dict)
+    kinds: dict[str, list[str]] = field(default_factory=dict)
+    documents: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def expand(self, question: str) -> str:
         """The question with the other spellings of any alias it uses appended, so that
@@ -76,6 +79,8 @@ class CorpusProfile:
                 examples=[str(e) for e in profile.examples],
                 aliases=[[str(t) for t in group] for group in profile.aliases],
                 year_phrases={str(k): int(v) for k, v in profile.year_phrases.items()},
+                kinds={str(k): [str(p) for p in v] for k, v in profile.kinds.items()},
+                documents={str(k): dict(v) for k, v in profile.documents.items()},
             )
         except (TypeError, ValueError, AttributeError) as exc:
             raise ProfileError(f"{FILE}: a field has the wrong type ({exc})") from None

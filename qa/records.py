@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -10,7 +11,9 @@ from typing import Any
 class Document:
     """One source file, with what the loader inferred about it.
 
-    ``text`` is the file exactly as read; offsets elsewhere point into it.
+    ``text`` is the file's extracted text (a .txt file exactly as read); offsets elsewhere
+    point into it. ``pages[i]`` is where page ``i + 1`` starts in it (paged formats only);
+    ``size`` is the file's size in bytes.
     """
 
     id: str
@@ -20,6 +23,20 @@ class Document:
     year: int | None
     text: str
     truncated: bool = False
+    format: str = "text"
+    version: str | None = None
+    pages: tuple[int, ...] = ()
+    size: int = 0
+
+    def page_at(self, offset: int) -> int | None:
+        """The 1-based page holding character ``offset`` of ``text`` (None: not paged).
+
+        >>> Document("d", "d.pdf", "T", "PDF", None, "ab\\n\\ncd", pages=(0, 4)).page_at(5)
+        2
+        """
+        if not self.pages:
+            return None
+        return bisect.bisect_right(self.pages, offset)
 
 
 @dataclass(frozen=True)
@@ -29,7 +46,8 @@ class Passage:
     ``text`` is the cleaned, whitespace-normalised text; ``char_start``/``char_end`` locate it
     in the original file, so ``Document.text[char_start:char_end]`` is where it came from.
     ``para`` is the document's own paragraph number ("7") when the passage lies in one;
-    ``sentences`` are the (start, end) spans of its sentences within ``text``.
+    ``sentences`` are the (start, end) spans of its sentences within ``text``; ``page`` is
+    the 1-based page it starts on, in a paged document.
     """
 
     id: str
@@ -42,6 +60,7 @@ class Passage:
     char_end: int
     para: str | None = None
     sentences: tuple[tuple[int, int], ...] = ()
+    page: int | None = None
 
     def sentence_texts(self) -> list[str]:
         """The passage's sentences, in order."""
@@ -71,6 +90,7 @@ class Hit:
             "char_start": p.char_start,
             "char_end": p.char_end,
             "para": p.para,
+            "page": p.page,
         }
 
 
@@ -79,8 +99,9 @@ class Citation:
     """One ``[n]`` of an answer: the passage it names and the exact span that supports it.
 
     ``quote`` is a verbatim span of the passage text; ``char_start``/``char_end`` locate the
-    passage and ``quote_start``/``quote_end`` the quote in the original file (None when the
-    quote crosses removed markup).
+    passage and ``quote_start``/``quote_end`` the quote in the document's text (None when the
+    quote crosses removed markup); ``page`` is the 1-based page of the quote in a paged
+    document (PDF), else None.
     """
 
     n: int
@@ -93,6 +114,7 @@ class Citation:
     char_end: int
     quote_start: int | None = None
     quote_end: int | None = None
+    page: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

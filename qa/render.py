@@ -38,8 +38,7 @@ def source_html(citations: list[Citation], titles: dict[str, str]) -> str:
         cards.append(
             f"<div class='qa-source' id='source-{c.n}'>"
             f"<div class='qa-source-head'><b>[{c.n}]</b> {html.escape(title)} · "
-            f"{c.year if c.year is not None else 'undated'} · "
-            f"<code>{html.escape(c.passage_id)}</code></div>"
+            f"{_where(c.year, c.page)}<code>{html.escape(c.passage_id)}</code></div>"
             f"<blockquote class='qa-quote'>“{html.escape(c.quote)}”</blockquote>"
             f"<details><summary>Show the passage in its document</summary>"
             f"<p class='qa-passage'>{highlighted(c.text, c.quote)}</p></details></div>"
@@ -47,12 +46,20 @@ def source_html(citations: list[Citation], titles: dict[str, str]) -> str:
     return "\n".join(cards)
 
 
+def _where(year: int | None, page: int | None) -> str:
+    """ "2016 · p. 7 · " — the parts a reader needs to find the quote, those that exist."""
+    parts = [str(year)] if year is not None else []
+    parts += [f"p. {page}"] if page is not None else []
+    return "".join(f"{p} · " for p in parts)
+
+
 def retrieved_html(hits: list[Hit], titles: dict[str, str]) -> str:
     """What retrieval found, shown while the model is still writing."""
     if not hits:
         return "<p class='qa-none'>No passages found.</p>"
     rows = [
-        f"<li>{html.escape(titles.get(h.passage.doc_id, h.passage.doc))} · {h.passage.year}: "
+        f"<li>{html.escape(titles.get(h.passage.doc_id, h.passage.doc))} · "
+        f"{_where(h.passage.year, h.passage.page)[:-3]}: "
         f"{html.escape(h.passage.text[:160])}…</li>"
         for h in hits
     ]

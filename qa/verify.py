@@ -21,7 +21,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from qa.passages import sentence_spans, without_enumerator
+from qa.ingest.passages import sentence_spans, without_enumerator
 from qa.records import Hit
 from qa.tokenize import tokenize
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conftest import CIVIL_SOCIETY_2016, CONCEPT_NOTE_2016, CORPUS, SUMMARY_2017
 
-from qa.clean import clean_text, paragraphs, repeated_lines
+from qa.ingest.clean import clean_text, paragraphs, repeated_lines
 
 
 def _clean(doc_id: str):

@@ -15,7 +15,9 @@ from conftest import (
     SUMMARY_2017,
 )
 
-from qa.corpus import CorpusError, corpus_hash, infer_year, load_corpus
+from qa.ingest.corpus import CorpusError, corpus_hash, load_corpus
+from qa.ingest.facets import infer_year
+from qa.profile import load_profile
 
 
 def test_project_corpus_is_a_byte_exact_copy_of_shared() -> None:
@@ -56,8 +58,10 @@ def test_concept_note_typo_does_not_change_its_year() -> None:
     assert infer_year(text) == 2016
 
 
-def test_year_from_session_when_no_date() -> None:
-    assert infer_year("The 71st Session of the General Assembly met.") == 2017
+def test_year_from_a_profile_phrase_when_no_date() -> None:
+    profile = load_profile(CORPUS)  # the shipped corpus maps "71st session" to 2017
+    assert infer_year("The 71st Session of the General Assembly met.", profile) == 2017
+    assert infer_year("The 71st Session of the General Assembly met.") is None
 
 
 def test_bad_files_are_skipped_with_a_reason(tmp_path: Path) -> None:
@@ -66,11 +70,16 @@ def test_bad_files_are_skipped_with_a_reason(tmp_path: Path) -> None:
     (tmp_path / "blank.md").write_text("  \n\n ")
     (tmp_path / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00IHDR")
     (tmp_path / "latin1.txt").write_bytes("caf\xe9 cr\xe8me".encode("latin-1"))
-    (tmp_path / "ignored.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "sheet.xlsx").write_bytes(b"PK\x03\x04")
     loaded = load_corpus(tmp_path)
     assert [d.id for d in loaded.documents] == ["good"]
     reasons = dict(loaded.skipped)
-    assert set(reasons) == {"empty.txt", "blank.md", "binary.txt", "latin1.txt"}
+    assert set(reasons) == {
+        "empty.txt", "blank.md", "binary.txt", "latin1.txt", "broken.pdf", "sheet.xlsx"
+    }  # fmt: skip
+    assert "PDF" in reasons["broken.pdf"]
+    assert reasons["sheet.xlsx"] == "unsupported file type .xlsx"
     assert reasons["empty.txt"] == "empty file"
     assert "binary" in reasons["binary.txt"]
     assert "not UTF-8" in reasons["latin1.txt"]

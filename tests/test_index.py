@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from qa import index as index_mod
+from qa.index import store as index_mod
 from qa.index import (
     MANIFEST,
     IndexCorrupt,
@@ -138,7 +138,7 @@ def test_old_files_are_cleaned_up(tiny_settings: Settings, tiny_corpus: Path) ->
     (tiny_corpus / "b.md").write_text("New York, 6 September 2016\n\nOther words entirely.")
     rebuilt = build_index(tiny_settings, log=lambda _: None, progress=False)
     names = {p.name for p in tiny_settings.index_dir.iterdir()}
-    expected = {e["path"] for e in rebuilt.manifest["files"].values()} | {MANIFEST, ".lock"}
+    expected = {e["path"] for e in rebuilt.manifest["files"].values()} | {MANIFEST, ".lock", "docs"}
     assert names == expected
 
 
@@ -152,4 +152,43 @@ def test_bad_files_are_reported_during_build(tiny_settings: Settings, tiny_corpu
         "passages": len(built.passages),
         "sentences": built.sentences.ntotal,
         "skipped": 1,
+        "embedded": 2,
+        "reused": 0,
     }
+
+
+def test_only_changed_files_are_re_embedded(tiny_settings: Settings, tiny_corpus: Path) -> None:
+    first = build_index(tiny_settings, log=lambda _: None, progress=False)
+    assert first.manifest["counts"]["embedded"] == 2
+    (tiny_corpus / "c.txt").write_text("New York, 1 May 2016\n\nA third record on cogs.")
+    second = build_index(tiny_settings, log=lambda _: None, progress=False)
+    assert (second.manifest["counts"]["embedded"], second.manifest["counts"]["reused"]) == (1, 2)
+    # reused vectors are the very ones built the first time
+    a_rows = [i for i, p in enumerate(second.passages) if p.doc_id == "a"]
+    for i in a_rows:
+        j = next(k for k, q in enumerate(first.passages) if q.id == second.passages[i].id)
+        assert (second.dense.reconstruct(i) == first.dense.reconstruct(j)).all()
+    assert "cogs" in " ".join(p.text for p in second.passages)
+
+
+def test_removed_file_takes_its_passages_and_cache_entry(
+    tiny_settings: Settings, tiny_corpus: Path
+) -> None:
+    build_index(tiny_settings, log=lambda _: None, progress=False)
+    cached = sorted((tiny_settings.index_dir / "docs").glob("*.npz"))
+    assert len(cached) == 2
+    (tiny_corpus / "b.md").unlink()
+    after = build_index(tiny_settings, log=lambda _: None, progress=False)
+    assert {p.doc_id for p in after.passages} == {"a"}
+    assert "sprocket" not in " ".join(p.text for p in after.passages)
+    assert len(list((tiny_settings.index_dir / "docs").glob("*.npz"))) == 1
+    assert after.dense.ntotal == len(after.passages)
+
+
+def test_damaged_cache_entry_is_rebuilt(tiny_settings: Settings) -> None:
+    build_index(tiny_settings, log=lambda _: None, progress=False)
+    for path in (tiny_settings.index_dir / "docs").glob("*.npz"):
+        path.write_bytes(b"garbage")
+    again = build_index(tiny_settings, log=lambda _: None, progress=False)
+    assert again.manifest["counts"]["embedded"] == 2
+    assert again.dense.ntotal == len(again.passages) > 0

@@ -8,8 +8,8 @@ import re
 import pytest
 from conftest import CIVIL_SOCIETY_2016, CORPUS, SUMMARY_2014, SUMMARY_2017
 
-from qa.corpus import load_corpus
-from qa.passages import sentence_spans, split_passages
+from qa.ingest.corpus import load_corpus
+from qa.ingest.passages import sentence_spans, split_passages
 from qa.records import Passage
 
 LOADED = load_corpus(CORPUS)

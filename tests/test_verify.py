@@ -7,7 +7,7 @@ from qa.verify import is_negative, split_claims, support, verify_draft
 
 
 def _hit(pid: str, text: str, year: int = 2017) -> Hit:
-    from qa.passages import sentence_spans
+    from qa.ingest.passages import sentence_spans
 
     return Hit(
         Passage(pid, pid, f"{pid}.txt", year, 0, text, 0, len(text), None,

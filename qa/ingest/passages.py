@@ -5,7 +5,7 @@ between sentences into near-equal parts; short blocks (headings, list items) are
 their neighbours. A numbered paragraph ("7. Member States ...") passes its number to every
 passage cut from it.
 
->>> from qa.clean import clean_text
+>>> from qa.ingest.clean import clean_text
 >>> ct = clean_text("Heading\\n\\n1. Mr. Smith spoke. He was brief.\\n\\n2. Ms. Jones agreed.")
 >>> [(p.text, p.para) for p in split_passages("d", "d.txt", 2014, ct, min_words=4)]
 [('Heading 1. Mr. Smith spoke. He was brief.', '1'), ('2. Ms. Jones agreed.', '2')]
@@ -17,7 +17,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from qa.clean import CleanText, paragraphs
+from qa.ingest.clean import CleanText, paragraphs
 from qa.records import Passage
 
 # Words after which a period does not end a sentence.

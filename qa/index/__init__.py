@@ -1,0 +1,21 @@
+"""The index: per-document build results (:mod:`cache`), incremental building
+(:mod:`build`), and the committed, verified files on disk (:mod:`store`)."""
+
+from qa.index.build import build_index, build_key, ensure_index, pipeline_hash, staleness
+from qa.index.store import (
+    FORMAT,
+    MANIFEST,
+    Index,
+    IndexCorrupt,
+    IndexError_,
+    IndexMissing,
+    IndexStale,
+    load_index,
+    read_manifest,
+)
+
+__all__ = [
+    "FORMAT", "MANIFEST", "Index", "IndexCorrupt", "IndexError_", "IndexMissing", "IndexStale",
+    "build_index", "build_key", "ensure_index", "load_index", "pipeline_hash", "read_manifest",
+    "staleness",
+]  # fmt: skip

@@ -1,0 +1,155 @@
+"""Load a folder of documents: find, read, extract, clean, and describe each one.
+
+Every supported format (see :mod:`qa.ingest.formats`) is read, recursively; hidden files and
+links that lead outside the folder are left out. A file that cannot be read (empty, not
+UTF-8, encrypted, scanned, damaged, an unsupported type) is skipped with a one-line reason;
+the rest load.
+
+>>> import tempfile, pathlib
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (d / "a.txt").write_text("**Dialogue on X**\\n\\nNew York, 8 September 2014\\n\\nText.")
+>>> _ = (d / "b.txt").write_bytes(b"")
+>>> _ = (d / "c.xls").write_bytes(b"x")
+>>> loaded = load_corpus(d)
+>>> [(doc.id, doc.title, doc.year, doc.format) for doc in loaded.documents]
+[('a', 'Dialogue on X', 2014, 'text')]
+>>> loaded.skipped
+[('b.txt', 'empty file'), ('c.xls', 'unsupported file type .xls')]
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qa.ingest.clean import CleanText, clean_text, looks_truncated
+from qa.ingest.facets import infer_facets
+from qa.ingest.formats import SUFFIXES, Unreadable, extract
+from qa.profile import FILE as PROFILE_FILE
+from qa.profile import CorpusProfile, load_profile, profile_bytes
+from qa.records import Document
+
+__all__ = ["SUFFIXES", "CorpusError", "LoadedCorpus", "corpus_files", "load_corpus"]
+
+
+class CorpusError(Exception):
+    """The corpus folder cannot be used at all (missing, not a folder, no documents)."""
+
+
+@dataclass(frozen=True)
+class LoadedCorpus:
+    """The documents that loaded, their cleaned texts, and the files skipped, with reasons.
+
+    ``file_hashes`` maps each file (path relative to the folder) to the sha256 of its bytes.
+    """
+
+    documents: list[Document]
+    cleaned: dict[str, CleanText]
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    content_hash: str = ""
+    file_hashes: dict[str, str] = field(default_factory=dict)
+
+
+def corpus_files(folder: Path) -> list[Path]:
+    """Every file under ``folder`` but the profile, sorted; hidden ones and links leading
+    outside the folder left out."""
+    if not folder.exists():
+        raise CorpusError(f"corpus folder not found: {folder}")
+    if not folder.is_dir():
+        raise CorpusError(f"corpus path is not a folder: {folder}")
+    root = folder.resolve()
+    files = []
+    for p in folder.rglob("*"):
+        rel = p.relative_to(folder)
+        if any(part.startswith(".") for part in rel.parts) or rel.as_posix() == PROFILE_FILE:
+            continue
+        if not p.is_file() or not p.resolve().is_relative_to(root):
+            continue
+        files.append(p)
+    return sorted(files)
+
+
+def document_ids(rels: list[str]) -> dict[str, str]:
+    """Each file's document id: its path without the suffix, or with it where two files
+    would otherwise share an id ("a.pdf" and "a.txt").
+
+    >>> document_ids(["x/a.pdf", "x/a.txt", "b.md"])
+    {'x/a.pdf': 'x/a.pdf', 'x/a.txt': 'x/a.txt', 'b.md': 'b'}
+    """
+    stems = Counter(rel.rsplit(".", 1)[0] for rel in rels)
+    return {rel: rel if stems[rel.rsplit(".", 1)[0]] > 1 else rel.rsplit(".", 1)[0] for rel in rels}
+
+
+def _hash_entry(rel: str, digest: str) -> bytes:
+    return rel.encode() + b"\0" + digest.encode()
+
+
+def file_hashes(folder: Path) -> dict[str, str]:
+    """sha256 of every file's bytes, by path relative to the folder."""
+    folder = Path(folder)
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in corpus_files(folder)
+    }
+
+
+def corpus_hash(folder: Path, hashes: dict[str, str] | None = None) -> str:
+    """One digest of the profile and every file: what a staleness check needs."""
+    folder = Path(folder)
+    hashes = file_hashes(folder) if hashes is None else hashes
+    digest = hashlib.sha256(PROFILE_FILE.encode() + b"\0" + profile_bytes(folder))
+    for rel in sorted(hashes):
+        digest.update(_hash_entry(rel, hashes[rel]))
+    return digest.hexdigest()
+
+
+def load_document(
+    rel: str, doc_id: str, data: bytes, profile: CorpusProfile
+) -> tuple[Document, CleanText]:
+    """Extract, clean and describe one file; :class:`Unreadable` when it has no text."""
+    extracted = extract(rel, data)
+    meta = {**extracted.meta, **profile.documents.get(rel, {})}
+    ct = clean_text(extracted.text)
+    if not ct.text.strip():
+        raise Unreadable("no text left after cleaning")
+    facets = infer_facets(extracted.text, meta, extracted.format, ct.text, rel, profile)
+    doc = Document(
+        id=doc_id,
+        path=rel,
+        title=facets.title,
+        kind=facets.kind,
+        year=facets.year,
+        text=extracted.text,
+        truncated=looks_truncated(ct),
+        format=extracted.format,
+        version=facets.version,
+        pages=extracted.pages,
+        size=len(data),
+    )
+    return doc, ct
+
+
+def load_corpus(folder: Path) -> LoadedCorpus:
+    """Read every document under ``folder``; skip (and report) the ones that cannot be read."""
+    folder = Path(folder)
+    profile = load_profile(folder)
+    files = corpus_files(folder)
+    rels = [p.relative_to(folder).as_posix() for p in files]
+    ids = document_ids(rels)
+    documents: list[Document] = []
+    cleaned: dict[str, CleanText] = {}
+    skipped: list[tuple[str, str]] = []
+    hashes: dict[str, str] = {}
+    for path, rel in zip(files, rels):
+        data = path.read_bytes()
+        hashes[rel] = hashlib.sha256(data).hexdigest()
+        try:
+            doc, ct = load_document(rel, ids[rel], data, profile)
+        except Unreadable as exc:
+            skipped.append((rel, str(exc)))
+            continue
+        documents.append(doc)
+        cleaned[doc.id] = ct
+    return LoadedCorpus(documents, cleaned, skipped, corpus_hash(folder, hashes), hashes)
