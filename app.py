@@ -5,6 +5,9 @@
 Programs can call it too (gradio_client): ``/chat`` returns the answer text with its ``[n]``
 markers, ``/ask`` the full ``qa ask --json`` object. Gradio's queue runs one answer at a time
 on the one model; other users wait in line and see their place.
+
+The Library tab lists the indexed documents, adds files (drag and drop, several at once) and
+removes them; the chat keeps answering from the previous index while a file is indexed.
 """
 
 from __future__ import annotations
@@ -13,13 +16,16 @@ import argparse
 import json
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from qa.answer import Answerer
 from qa.index import ensure_index
+from qa.ingest.formats import SUFFIXES
 from qa.render import answer_markdown, evidence_html, retrieved_html, source_html
+from qa.serve.live import COLUMNS, LiveLibrary
 from qa.settings import Settings
 
 CSS = """
@@ -27,6 +33,9 @@ CSS = """
 .qa-quote { margin: 4px 0 4px 8px; font-style: italic; }
 mark { background: #fff1a8; }
 """
+
+
+PROGRESS = gr.Progress(track_tqdm=True)  # shows the build's reading and embedding bars
 
 
 def _years(year: str | None) -> list[int] | None:
@@ -43,14 +52,18 @@ def _history(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
     return out
 
 
-def build_app(answerer: Answerer) -> gr.Blocks:
-    titles = {d.id: d.title for d in answerer.index.documents.values()}
+def build_app(answerer: Answerer, library: LiveLibrary | None = None) -> gr.Blocks:
+    live = library or LiveLibrary(answerer, answerer.settings)
     profile = answerer.profile
-    year_choices = ["All", *map(str, answerer.index.years)]
+
+    def year_choices() -> list[str]:
+        return ["All", *map(str, live.answerer.index.years)]
 
     def respond(
         message: str, history: list[dict[str, Any]], year: str
     ) -> Iterator[tuple[list[dict[str, Any]], str, str]]:
+        answerer = live.answerer  # the newest index, fixed for this answer
+        names = {d.id: d.title for d in answerer.index.documents.values()}
         history = list(history or [])
         turns = _history(history)
         history.append({"role": "user", "content": message})
@@ -59,7 +72,7 @@ def build_app(answerer: Answerer) -> gr.Blocks:
         draft = ""
         for event in answerer.stream(message, turns, _years(year)):
             if event.kind == "sources":
-                yield history, "", retrieved_html(event.data, titles)
+                yield history, "", retrieved_html(event.data, names)
             elif event.kind == "evidence":
                 yield history, "", evidence_html(event.data)
             elif event.kind == "token":
@@ -69,11 +82,11 @@ def build_app(answerer: Answerer) -> gr.Blocks:
             elif event.kind == "answer":
                 answer = event.data
                 history[-1] = {"role": "assistant", "content": answer_markdown(answer)}
-                yield history, "", source_html(answer.citations, titles)
+                yield history, "", source_html(answer.citations, names)
 
     def chat(question: str, year: str = "All") -> str:
         """Answer text with [n] markers."""
-        return answerer.ask(question, None, _years(year)).answer
+        return live.answerer.ask(question, None, _years(year)).answer
 
     def ask(question: str, year: str = "All", history: str = "") -> dict[str, Any]:
         """The full qa ask --json object; ``history`` is a JSON list of role/content turns."""
@@ -83,7 +96,24 @@ def build_app(answerer: Answerer) -> gr.Blocks:
             turns = None
         if not isinstance(turns, list):
             turns = None
-        return answerer.ask(question, turns, _years(year)).to_dict()
+        return live.answerer.ask(question, turns, _years(year)).to_dict()
+
+    def library_view(message: str = "") -> tuple[Any, Any, Any, str]:
+        paths = live.paths()
+        return (
+            live.rows(),
+            gr.update(choices=paths, value=None),
+            gr.update(choices=year_choices()),
+            message,
+        )
+
+    def upload(files: list[str] | None, progress: gr.Progress = PROGRESS):
+        progress(0, desc="storing files")
+        message = live.add([Path(f) for f in files or []])
+        return (*library_view(message), None)
+
+    def remove(path: str | None) -> tuple[Any, Any, Any, str]:
+        return library_view(live.remove(path or ""))
 
     with gr.Blocks(title=profile.title) as demo:
         gr.Markdown(
@@ -91,14 +121,14 @@ def build_app(answerer: Answerer) -> gr.Blocks:
             f"Every claim stands on a quote you can check, and when the corpus does not say, "
             f"the answer says so."
         )
-        with gr.Row():
+        with gr.Tab("Chat"), gr.Row():
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(label="Conversation", height=460)
                 with gr.Row():
                     box = gr.Textbox(
                         placeholder="Ask a question…", show_label=False, scale=5, autofocus=True
                     )
-                    year = gr.Dropdown(year_choices, value="All", label="Year", scale=1)
+                    year = gr.Dropdown(year_choices(), value="All", label="Year", scale=1)
                 with gr.Row():
                     send = gr.Button("Ask", variant="primary")
                     new = gr.Button("New conversation")
@@ -107,6 +137,24 @@ def build_app(answerer: Answerer) -> gr.Blocks:
             with gr.Column(scale=2):
                 gr.Markdown("### Sources")
                 sources = gr.HTML("<p>Cited passages appear here, with the quote marked.</p>")
+        with gr.Tab("Library"):
+            table = gr.Dataframe(
+                value=live.rows, headers=COLUMNS, interactive=False, label="Documents", wrap=True
+            )
+            files = gr.File(
+                label=f"Add documents ({' '.join(SUFFIXES)}; up to "
+                f"{live.settings.max_file_mb:g} MB each): drop files here",
+                file_count="multiple",
+                file_types=list(SUFFIXES),
+                elem_id="qa-upload",
+            )
+            status = gr.Textbox(label="Library status", interactive=False, elem_id="qa-status")
+            with gr.Row():
+                doomed = gr.Dropdown(live.paths(), label="Document to remove", scale=4)
+                drop = gr.Button("Remove", variant="stop", scale=1)
+        lib_out = [table, doomed, year, status]
+        files.upload(upload, files, [*lib_out, files], concurrency_id="library", api_name="upload")
+        drop.click(remove, doomed, lib_out, concurrency_id="library", api_name="remove")
         box.submit(respond, [box, chatbot, year], [chatbot, box, sources], api_name="respond")
         send.click(respond, [box, chatbot, year], [chatbot, box, sources], api_name=False)
         new.click(lambda: ([], "", ""), None, [chatbot, box, sources], api_name=False)
@@ -134,7 +182,11 @@ def main() -> None:
     demo = build_app(answerer)
     print(f"qa is running at http://{args.host}:{args.port}/", flush=True)
     demo.queue(default_concurrency_limit=1).launch(
-        server_name=args.host, server_port=args.port, share=False, css=CSS
+        server_name=args.host,
+        server_port=args.port,
+        share=False,
+        css=CSS,
+        max_file_size=f"{int(settings.max_file_mb)}mb",
     )
 
 

@@ -84,6 +84,77 @@ def index(
     )
 
 
+def _documents_table(built: Any) -> None:
+    """One line a document: path, format, kind, date or version, passages, pages, title."""
+    counts = Counter(p.doc_id for p in built.passages)
+    for doc in built.documents.values():
+        facet = str(doc.year) if doc.year else (f"v{doc.version}" if doc.version else "-")
+        pages = f"{len(doc.pages)} pp." if doc.pages else ""
+        typer.echo(
+            f"{doc.path}\t{doc.format}\t{doc.kind}\t{facet}\t{counts[doc.id]} passages"
+            f"\t{pages}\t{doc.title}"
+        )
+    for item in built.manifest.get("skipped", []):
+        typer.echo(f"{item['path']}\tskipped: {item['reason']}")
+
+
+@app.command()
+def library(corpus: CorpusOpt = None, index: IndexOpt = None) -> None:
+    """List the indexed documents (and the files skipped, with why)."""
+    _documents_table(_open_index(_settings(corpus, index)))
+
+
+@app.command()
+def add(
+    files: Annotated[list[Path], typer.Argument(help="Files to add (.pdf .docx .html .md .txt).")],
+    corpus: CorpusOpt = None,
+    index: IndexOpt = None,
+) -> None:
+    """Copy files into the corpus folder (safe names) and index them."""
+    from qa.ingest.library import LibraryError, add_files
+
+    settings = _settings(corpus, index)
+    try:
+        added = add_files(settings.corpus_dir, files, int(settings.max_file_mb * 1e6))
+    except (LibraryError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    for item in added:
+        _err(f"added {item.source} as {item.path}")
+    built = _open_index(settings)
+    skipped = {s["path"]: s["reason"] for s in built.manifest.get("skipped", [])}
+    failed = [item for item in added if item.path in skipped]
+    for item in failed:
+        _err(f"error: {item.path} could not be read ({skipped[item.path]}); it stays skipped")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def remove(
+    docs: Annotated[list[str], typer.Argument(help="Document ids or paths (see `qa library`).")],
+    corpus: CorpusOpt = None,
+    index: IndexOpt = None,
+) -> None:
+    """Delete documents from the corpus folder and drop their passages from the index."""
+    from qa.ingest.library import LibraryError, remove_file
+
+    settings = _settings(corpus, index)
+    built = _open_index(settings, quiet=True)
+    by_name = {d.id: d.path for d in built.documents.values()}
+    by_name.update({d.path: d.path for d in built.documents.values()})
+    by_name.update({s["path"]: s["path"] for s in built.manifest.get("skipped", [])})
+    for name in docs:
+        if name not in by_name:
+            raise _fail(f"no document {name!r} in the index (see `qa library`)")
+    for name in docs:
+        try:
+            remove_file(settings.corpus_dir, by_name[name])
+        except LibraryError as exc:
+            raise _fail(str(exc)) from None
+        _err(f"removed {by_name[name]}")
+    _open_index(settings)
+
+
 def _read_batch(path: Path) -> list[dict[str, Any]]:
     """Lines of a JSONL file; a bad line becomes an item with an ``error``."""
     if not path.is_file():

@@ -110,6 +110,11 @@ class Settings(BaseSettings):
         description="Sentences after the best evidence sentence taken with it (they often "
         "finish its thought: '…four areas.' 'Namely, …').",
     )
+    max_file_mb: float = Field(
+        50,
+        gt=0,
+        description="Largest file `qa add` and the app's upload accept, in MB.",
+    )
     embed_batch_size: int = Field(32, description="Passages per embedding batch.")
     passage_vectors: Literal["embed", "sentence_mean"] = Field(
         "sentence_mean",

@@ -4,38 +4,47 @@ from __future__ import annotations
 
 import shutil
 import time
+from pathlib import Path
 
 import pytest
+from mixed_docs import write_mixed
 from test_app import _launch
 
 from qa.answer import Answerer
 from qa.generator import load_generator
+from qa.index import build_index
 from qa.settings import PROJECT_ROOT, Settings
 
 pytestmark = pytest.mark.slow
 
 SCREENSHOT = PROJECT_ROOT / "eval" / "reports" / "ui-screenshot.png"
+UPLOAD_SCREENSHOT = PROJECT_ROOT / "eval" / "reports" / "ui-upload-screenshot.png"
 
 
-def test_question_in_the_browser_shows_a_cited_answer(index, settings: Settings) -> None:
+def _driver():
     chromium = shutil.which("chromium")
     driver_path = shutil.which("chromedriver")
     if not (chromium and driver_path):
         pytest.fail("chromium and chromedriver are needed: `make test` installs them")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
 
-    answerer = Answerer(index, settings, load_generator(settings, log=lambda _: None))
-    demo, url = _launch(answerer)
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--window-size=1400,1000"):  # fmt: skip
         options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    return webdriver.Chrome(service=Service(driver_path), options=options)
+
+
+def test_question_in_the_browser_shows_a_cited_answer(index, settings: Settings) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    answerer = Answerer(index, settings, load_generator(settings, log=lambda _: None))
+    demo, url = _launch(answerer)
+    driver = _driver()
     try:
         driver.get(url)
         box = _wait(lambda: driver.find_element(By.CSS_SELECTOR, "textarea"), 60)
@@ -49,6 +58,55 @@ def test_question_in_the_browser_shows_a_cited_answer(index, settings: Settings)
     finally:
         driver.quit()
         demo.close()
+
+
+def test_uploaded_pdf_is_searchable_and_cited_with_its_page(tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    corpus = write_mixed(tmp_path / "corpus")
+    upload = tmp_path / "upload" / "Pump Manual (v3).pdf"
+    upload.parent.mkdir()
+    (corpus / "manual.pdf").rename(upload)
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    index = build_index(settings, log=lambda _: None, progress=False)
+    assert "manual" not in {d.id for d in index.documents.values()}
+    answerer = Answerer(index, settings, load_generator(settings, log=lambda _: None))
+    demo, url = _launch(answerer)
+    driver = _driver()
+    try:
+        driver.get(url)
+        tab = _wait(lambda: driver.find_element(By.XPATH, "//button[@role='tab'][.='Library']"), 60)
+        driver.execute_script("arguments[0].click();", tab)
+        field = _wait(
+            lambda: driver.find_element(By.CSS_SELECTOR, "#qa-upload input[type=file]"), 30
+        )
+        field.send_keys(str(upload))
+        _wait(lambda: _has(driver, "#qa-status textarea", "searchable now"), 180)
+        status = driver.find_element(By.CSS_SELECTOR, "#qa-status textarea")
+        assert "Pump Manual (v3).pdf" in status.get_attribute("value")
+        assert (corpus / "Pump_Manual_v3.pdf").is_file()  # stored under a safe name
+        assert "Pump_Manual_v3.pdf" in driver.find_element(By.TAG_NAME, "body").text
+        chat = driver.find_element(By.XPATH, "//button[@role='tab'][.='Chat']")
+        driver.execute_script("arguments[0].click();", chat)
+        box = _wait(lambda: driver.find_element(By.CSS_SELECTOR, "textarea"), 30)
+        box.send_keys("How often is the backup generator tested?")
+        box.send_keys(Keys.ENTER)
+        source = _wait(lambda: driver.find_element(By.CSS_SELECTOR, ".qa-source"), 180)
+        assert "p. 2" in source.text  # the citation names the PDF's page
+        assert "fourteen days" in driver.find_element(By.TAG_NAME, "body").text
+        driver.save_screenshot(str(UPLOAD_SCREENSHOT))
+    finally:
+        driver.quit()
+        demo.close()
+
+
+def _has(driver, css: str, words: str) -> bool:
+    from selenium.webdriver.common.by import By
+
+    if words not in (driver.find_element(By.CSS_SELECTOR, css).get_attribute("value") or ""):
+        raise LookupError(words)
+    return True
 
 
 def _wait(find, seconds: float):

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from qa.index import store as index_mod
 from qa.index import (
     MANIFEST,
     IndexCorrupt,
@@ -17,6 +16,7 @@ from qa.index import (
     load_index,
     staleness,
 )
+from qa.index import store as index_mod
 from qa.settings import Settings
 
 

@@ -165,7 +165,7 @@ def read_html(data: bytes) -> Extracted:
     text = trafilatura.extract(
         page, include_tables=True, include_comments=False, favor_recall=True, deduplicate=False
     )
-    if not text or not text.strip():
+    if not text or len(text.split()) < 5:
         raise Unreadable("no main text found in the web page")
     meta: dict[str, Any] = {}
     try:

@@ -1,0 +1,122 @@
+"""A second, mixed-format corpus: extraction, pages, offsets, skipped files, retrieval."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from mixed_docs import HTML_PAGE, PDF_PAGES, pdf_bytes, write_mixed, write_plain
+
+from qa.index import Index, build_index
+from qa.ingest.corpus import load_corpus
+from qa.ingest.formats import Unreadable, extract
+from qa.retrieve import Retriever
+from qa.settings import Settings
+
+QUESTIONS = {  # question → (file stem holding the answer, words of the answer)
+    "How often is the backup generator tested?": ("manual", "fourteen days"),
+    "What budget did the board approve for the filter hall?": ("minutes", "2.4 million"),
+    "When is the intake screen cleaned?": ("screen", "every Tuesday"),
+    "Who is the chief engineer?": ("notes", "Ana Ruiz"),
+}
+
+
+@pytest.fixture(scope="module")
+def mixed_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    folder = write_mixed(tmp_path_factory.mktemp("mixed"))
+    return Settings(corpus_dir=folder, index_dir=tmp_path_factory.mktemp("mixed-index"))
+
+
+@pytest.fixture(scope="module")
+def mixed_index(mixed_settings: Settings) -> Index:
+    return build_index(mixed_settings, log=lambda _: None, progress=False)
+
+
+def test_every_format_is_indexed(mixed_index: Index) -> None:
+    docs = {d.id: d for d in mixed_index.documents.values()}
+    assert {d: docs[d].format for d in docs} == {
+        "manual": "pdf", "minutes": "docx", "screen": "html", "notes": "text"
+    }  # fmt: skip
+    assert docs["manual"].title == "Pump Station Manual"  # the PDF's own title
+    assert docs["manual"].version == "3.2"
+    assert docs["minutes"].title == "Minutes of the Water Board"
+    assert docs["minutes"].year == 2021
+    assert docs["screen"].title == "Intake screen care"  # its <title>
+    assert mixed_index.manifest["skipped"] == []
+
+
+def test_web_page_keeps_the_article_not_the_furniture(mixed_index: Index) -> None:
+    text = mixed_index.documents["screen"].text
+    assert "cleaned by the night shift every Tuesday" in " ".join(text.split())
+    for furniture in ("trackingSecret", "do-not-index-this", "display: flex", "press office"):
+        assert furniture not in text
+    assert "trackingSecret" in HTML_PAGE  # the fixture does hold them
+
+
+def test_pdf_pages_and_offsets(mixed_index: Index) -> None:
+    doc = mixed_index.documents["manual"]
+    assert len(doc.pages) == len(PDF_PAGES) == 3
+    for n, page_text in enumerate(PDF_PAGES, 1):
+        first_words = " ".join(page_text.split()[:4])
+        at = " ".join(doc.text.split()).find(first_words)
+        assert at >= 0
+        assert doc.page_at(doc.text.find(page_text.split()[0])) == n
+    generator = [p for p in mixed_index.passages if "generator" in p.text]
+    assert generator and {p.page for p in generator} <= {1, 2}
+    for p in mixed_index.passages:  # offsets point into the extracted text
+        source = mixed_index.documents[p.doc_id].text[p.char_start : p.char_end]
+        assert " ".join(source.split()) == p.text
+        if p.doc_id != "manual":
+            assert p.page is None
+
+
+def test_formats_retrieve_as_well_as_plain_text(
+    mixed_index: Index, mixed_settings: Settings, tmp_path: Path
+) -> None:
+    plain = Settings(corpus_dir=write_plain(tmp_path / "plain"), index_dir=tmp_path / "ix")
+    plain_index = build_index(plain, log=lambda _: None, progress=False)
+    for index, settings in ((mixed_index, mixed_settings), (plain_index, plain)):
+        retriever = Retriever(index, settings)
+        for question, (stem, words) in QUESTIONS.items():
+            top = retriever.search(question, k=1).hits[0].passage
+            assert top.doc_id == stem, (question, index.manifest["corpus_dir"])
+            assert words in top.text
+
+
+def test_unreadable_files_are_named_and_skipped(tmp_path: Path) -> None:
+    folder = write_mixed(tmp_path / "c")
+    (folder / "locked.pdf").write_bytes(pdf_bytes(["Secret text here."], encrypt=True))
+    (folder / "scan.pdf").write_bytes(pdf_bytes(["", ""]))
+    (folder / "broken.docx").write_bytes(b"PK\x03\x04 not really a zip")
+    (folder / "empty.html").write_text("<html><body><nav>Home</nav></body></html>")
+    loaded = load_corpus(folder)
+    reasons = dict(loaded.skipped)
+    assert "encrypted" in reasons["locked.pdf"]
+    assert "no text layer" in reasons["scan.pdf"]
+    assert ".docx" in reasons["broken.docx"]
+    assert "no main text" in reasons["empty.html"]
+    assert len(loaded.documents) == 4  # the rest still load
+
+
+def test_markdown_front_matter_gives_facets() -> None:
+    data = b"---\ntitle: Pump manual\nversion: '4.1'\nkind: manual\n---\n# Pumps\n\nText here."
+    ex = extract("m.md", data)
+    assert ex.text.startswith("# Pumps") and ex.meta["version"] == "4.1"
+    with pytest.raises(Unreadable, match="front matter"):
+        extract("bad.md", b"---\ntitle: [unclosed\n---\nBody.")
+
+
+@pytest.mark.slow
+def test_cited_answer_from_the_pdf_names_its_page(mixed_index: Index, mixed_settings: Settings):
+    from qa.answer import Answerer
+    from qa.generator import load_generator
+
+    answerer = Answerer(
+        mixed_index, mixed_settings, load_generator(mixed_settings, log=lambda _: None)
+    )
+    result = answerer.ask("How often is the backup generator tested?").to_dict()
+    assert not result["abstained"], result["answer"]
+    assert "fourteen days" in result["answer"]
+    cited = [c for c in result["citations"] if c["doc"] == "manual.pdf"]
+    assert cited and cited[0]["page"] == 2
+    assert all("page" in p for p in result["passages"])
