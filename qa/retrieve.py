@@ -17,7 +17,7 @@ in-year passage still gets a slot (that is where a false premise is corrected). 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -84,6 +84,29 @@ def parse_years(
     return covered, [y for y in ordered if y not in corpus_years]
 
 
+_VERSION = re.compile(r"\b(?:version|release|v)\.?\s?(\d+(?:\.\d+)*)\b", re.I)
+
+
+def _release(version: str) -> tuple[int, ...]:
+    """'2.0' → (2,): trailing zeros do not change a release number."""
+    parts = [int(x) for x in re.findall(r"\d+", version)]
+    while len(parts) > 1 and parts[-1] == 0:
+        parts.pop()
+    return tuple(parts)
+
+
+def parse_versions(question: str, versions: list[str]) -> list[str]:
+    """The documents' versions that ``question`` names ("version 2", "v3.2", "release 4.19").
+
+    >>> parse_versions("What does version 2 of the licence say?", ["2.0", "3", "0.21"])
+    ['2.0']
+    >>> parse_versions("What is new?", ["2.0"])
+    []
+    """
+    named = {_release(v) for v in _VERSION.findall(question)}
+    return [v for v in versions if _release(v) in named]
+
+
 @dataclass(frozen=True)
 class Retrieval:
     """What a search returned and how it read the question."""
@@ -91,6 +114,7 @@ class Retrieval:
     hits: list[Hit]
     years: list[int]
     other_years: list[int]
+    versions: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -115,6 +139,9 @@ class Retriever:
             [p.year if p.year is not None else -1 for p in index.passages], dtype=np.int64
         )
         self._tokens = [set(t) for t in tokenize([p.text for p in index.passages])]
+        version = {d.id: d.version for d in index.documents.values()}
+        self._versions = [version.get(p.doc_id) for p in index.passages]
+        self._all_versions = sorted({v for v in version.values() if v})
         self._position = {p.id: i for i, p in enumerate(index.passages)}
         counts = np.bincount(index.sentence_owner, minlength=len(index.passages))
         self._first_sentence = np.concatenate([[0], np.cumsum(counts)[:-1]])
@@ -142,8 +169,11 @@ class Retriever:
         if not question.strip() or not self.index.passages:
             return Retrieval([], covered, other)
         scores = self._scores(question, method)
+        versions = parse_versions(question, self._all_versions)
+        within = np.array([v in versions for v in self._versions]) if versions else None
         if not covered:
-            return Retrieval(self._ranked(scores, self._mask(None), k), covered, other)
+            mask = self._mask(None) if within is None else within
+            return Retrieval(self._ranked(scores, mask, k), covered, other, versions)
         per_year = [self._ranked(scores, self._mask([y]), k) for y in covered]
         hits = _interleave(per_year, k)
         if not hard and method != "dense" and len(covered) == 1:

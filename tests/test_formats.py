@@ -120,3 +120,25 @@ def test_cited_answer_from_the_pdf_names_its_page(mixed_index: Index, mixed_sett
     cited = [c for c in result["citations"] if c["doc"] == "manual.pdf"]
     assert cited and cited[0]["page"] == 2
     assert all("page" in p for p in result["passages"])
+
+
+def test_a_question_naming_a_version_searches_that_version(tmp_path: Path) -> None:
+    folder = tmp_path / "manuals"
+    folder.mkdir()
+    for version, hours in (("1.0", "eight"), ("2.0", "twelve")):
+        (folder / f"manual-{version}.md").write_text(
+            f"# Pump manual\n\nVersion {version}\n\nThe filter is replaced every {hours} hours "
+            "of pumping, by the operator on duty, who records it in the logbook.\n"
+        )
+    settings = Settings(corpus_dir=folder, index_dir=tmp_path / "ix", min_words=5)
+    retriever = Retriever(build_index(settings, log=lambda _: None, progress=False), settings)
+    for named, doc in (
+        ("version 2", "manual-2.0"),
+        ("v1", "manual-1.0"),
+        ("release 1.0", "manual-1.0"),
+    ):
+        found = retriever.search(f"How often is the filter replaced in {named}?")
+        assert found.versions and {h.passage.doc_id for h in found.hits} == {doc}, named
+    unfiltered = retriever.search("How often is the filter replaced?")
+    assert not unfiltered.versions
+    assert {h.passage.doc_id for h in unfiltered.hits} == {"manual-1.0", "manual-2.0"}
