@@ -6,6 +6,7 @@ Messages and progress go to stderr; ``--json`` output alone goes to stdout, so i
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import textwrap
 import time
@@ -73,6 +74,8 @@ def index(
     from qa.index import build_index
 
     settings = _settings(corpus, index)
+    if force:  # from scratch: forget every document's cached build
+        shutil.rmtree(settings.index_dir / "docs", ignore_errors=True)
     try:
         built = build_index(settings, log=_err) if force else _open_index(settings)
     except (CorpusError, EmbedderError, ProfileError) as exc:
