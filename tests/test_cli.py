@@ -151,3 +151,35 @@ def test_ask_batch_answers_every_line_even_with_malformed_history(
     plain = run_qa("ask", "Who moderated the panel at the 2014 dialogue?", settings=settings)
     assert plain.returncode == 0 and "Dieng" in plain.stdout
     assert "\n[1] " in plain.stdout  # where the quote comes from
+
+
+def test_add_list_and_remove_documents(tiny_settings: Settings, tmp_path: Path) -> None:
+    from mixed_docs import DOCX_PARAGRAPHS, docx_bytes
+
+    incoming = tmp_path / "in"
+    incoming.mkdir()
+    word = incoming / "Board Minutes 2021.docx"
+    word.write_bytes(docx_bytes(DOCX_PARAGRAPHS))
+    assert run_qa("index", settings=tiny_settings).returncode == 0
+    proc = run_qa("add", str(word), settings=tiny_settings)
+    assert proc.returncode == 0, proc.stderr
+    assert "added Board Minutes 2021.docx as Board_Minutes_2021.docx" in proc.stderr
+    assert "1 read and embedded, 2 unchanged" in proc.stderr  # only the new file
+    assert (tiny_settings.corpus_dir / "Board_Minutes_2021.docx").is_file()
+    listing = run_qa("library", settings=tiny_settings).stdout
+    assert "Board_Minutes_2021.docx\tdocx\tWord document\t2021" in listing
+    found = run_qa("search", "budget for the filter hall", "--json", settings=tiny_settings)
+    assert json.loads(found.stdout)["passages"][0]["doc"] == "Board_Minutes_2021.docx"
+
+    bad = incoming / "sheet.xlsx"
+    bad.write_bytes(b"PK")
+    proc = run_qa("add", str(bad), settings=tiny_settings)
+    assert proc.returncode == 1 and "unsupported file type .xlsx" in proc.stderr
+    assert not (tiny_settings.corpus_dir / "sheet.xlsx").exists()
+
+    proc = run_qa("remove", "Board_Minutes_2021", settings=tiny_settings)
+    assert proc.returncode == 0, proc.stderr
+    assert not (tiny_settings.corpus_dir / "Board_Minutes_2021.docx").exists()
+    assert "Board_Minutes" not in run_qa("library", settings=tiny_settings).stdout
+    proc = run_qa("remove", "nope", settings=tiny_settings)
+    assert proc.returncode == 1 and "no document 'nope'" in proc.stderr
