@@ -33,6 +33,7 @@ from qa.settings import Settings
 from qa.tokenize import tokenize
 from qa.verify import Claim, fold, is_negative, verify_draft
 
+_YES_NO = re.compile(r"^\W*(?:yes|no)\b", re.I)
 _OVERRIDE = re.compile(
     r"\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:documents?|sources?|corpus|"
     r"instructions?|rules?|prompt|context)\b|\byou are now\b|\bsystem prompt\b",
@@ -255,7 +256,10 @@ class Answerer:
             for s in ranked
             if s.best_sentence() not in quoted
         ]
-        if found or self.settings.quote_when_unbacked:
+        # A bare "yes" or "no" has nothing to check: the best-ranked evidence sentence is
+        # quoted instead, so the reader sees what the records say, not the model's verdict.
+        bare = bool(_YES_NO.match(draft)) and not found
+        if found or bare or self.settings.quote_when_unbacked:
             found += extra[: self.settings.extra_quotes + (not found)]
         if part.year is not None:
             found = [
@@ -274,7 +278,7 @@ class Answerer:
         year = uncovered_year(question, covered, other)
         if year or (explicit is not None and not covered):
             named = year or ", ".join(map(str, other))
-            return f"The corpus has no record of a {named} dialogue. {self.note}", "year", []
+            return f"The corpus has no record from {named}. {self.note}", "year", []
         missing = unknown_names(question, self.vocabulary, self.idf)
         if missing:
             listed = " or ".join(dict.fromkeys(missing))

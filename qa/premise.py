@@ -21,7 +21,8 @@ from qa.verify import fold
 COMMON_IDF = 1.3  # idf below this: in more than about a quarter of the passages
 
 _DIALOGUE = re.compile(r"\b(dialogues?|meetings?|sessions?|debates?|event|summit)\b", re.I)
-_WORD = r"[A-Z][A-Za-z-]*[a-z][A-Za-z-]*"  # "GA's" is no name; "China's" is "China"
+_WORD = r"[A-Z][A-Za-z0-9-]*[a-z][A-Za-z0-9-]*"  # "GA's" is no name; "China's" is "China"
+_RELEASE = re.compile(r"(?<=[a-z])v?\d+(?:\.\d+)*$")  # "gplv3" is "gpl", version 3
 # A run of capitalised words after the first word: "Kofi Annan", "Trusteeship Council Chamber".
 _NAME = re.compile(rf"(?<!^)(?<![.?!] )\b{_WORD}(?:\s+{_WORD})*")
 
@@ -59,15 +60,21 @@ def _rare_tokens(name: str, idf: dict[str, float]) -> set[str]:
 
 
 def unknown_names(question: str, vocabulary: set[str], idf: dict[str, float]) -> list[str]:
-    """Capitalised names in the question that occur nowhere in the corpus."""
+    """Capitalised names in the question that occur nowhere in the corpus (a name with a
+    release number, "GPLv3", is known when its stem is).
+
+    >>> unknown_names("Does the GPLv3 or Zorblax allow it?", {"gpl", "allow"}, {})
+    ['Zorblax']
+    """
     missing = []
     for name in _NAME.findall(question):
         name = re.sub(r"['’]s?$", "", name)
         parts = [p for p in re.split(r"[\s'’-]+", name) if len(p) > 1]
         parts = [fold(p) for p in parts if not _generic(p, idf)]
+        known = [p in vocabulary or _RELEASE.sub("", p) in vocabulary for p in parts]
         # Unknown when the last word (a surname) or every word is absent: "Ed Luck" is known
         # (as Edward Luck), "Kofi Annan" is not.
-        if parts and (parts[-1] not in vocabulary or all(p not in vocabulary for p in parts)):
+        if parts and (not known[-1] or not any(known)):
             missing.append(name)
     return missing
 

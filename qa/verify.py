@@ -114,7 +114,7 @@ def names_in(text: str) -> set[str]:
     """Capitalised words (and acronyms) that name someone or something."""
     names = set(_NAME.findall(text))
     first = _FIRST_WORD.match(text)
-    if first:
+    if first and tokenize([first.group(1)])[0]:  # "Your", "If": stop words name nothing
         names.add(first.group(1))
     stripped = {re.sub(r"['’]s?$", "", n) for n in names}
     return {n for n in stripped if n not in _NOT_NAMES}
@@ -161,15 +161,19 @@ def support(
     if sentences is None:
         sentences = [passage_text[s:e] for s, e in sentence_spans(passage_text)] or [passage_text]
     total = sum(idf.get(t, 1.0) for t in terms)
+    stems = {n: set(tokenize([n])[0]) for n in names}
+    literal = " ".join(claim.split())
     best, quote = 0.0, ""
     for sentence, tokens in zip(sentences, tokenize(sentences)):
         folded = fold(sentence)
         if not all(has_number(n, without_enumerator(sentence)) for n in numbers):
             continue
-        if not all(n in folded for n in names):
+        # A name is stated as written, or in another form of the same word ("Compiles").
+        if not all(n in folded or (stems[n] and stems[n] <= set(tokens)) for n in names):
             continue
-        if not terms:  # a bare number ("8"): the sentence that states it supports it
-            covered = 1.0 if numbers else 0.0
+        if not terms:  # a bare number ("8") or symbol ("//!"): a sentence stating it backs it
+            symbolic = bool(re.search(r"[^\w\s]", literal)) and literal in sentence
+            covered = 1.0 if numbers or symbolic else 0.0
         else:
             covered = sum(idf.get(t, 1.0) for t in terms & set(tokens)) / total
             if restates and covered < 1.0:

@@ -67,7 +67,7 @@ def test_cited_answers(answerer: Answerer, question: str, expected: str) -> None
 @pytest.mark.parametrize(
     "question,says",
     [
-        ("What were the main outcomes of the 2015 dialogue?", "no record of a 2015 dialogue"),
+        ("What were the main outcomes of the 2015 dialogue?", "no record from 2015"),
         ("What did Kofi Annan say at the 2014 dialogue?", "does not mention Kofi Annan"),
         ("What was the budget of the 2016 dialogue?", "does not say"),
     ],

@@ -147,3 +147,16 @@ def test_reply_text_shows_each_quote_once() -> None:
     text, citations = reply_text(claims, hits)
     assert text == "A said x [1]: “A said x.” [1]\n“B said y.” [2]"
     assert [(c.n, c.quote) for c in citations] == [(1, "A said x."), (2, "B said y.")]
+
+
+@pytest.mark.parametrize("lead", ["Yes", "No.", "Yes, it does."])
+def test_a_bare_yes_or_no_is_replaced_by_what_the_records_say(
+    index, settings: Settings, lead: str
+) -> None:
+    answerer, _ = _answerer(index, settings, lead)
+    result = answerer.ask("Did Member States support the veto restraint initiatives in 2016?")
+    assert not result.abstained
+    assert result.answer.startswith("“")  # the quote alone: no unverified verdict
+    assert not re.match(r"\W*(yes|no)\b", result.answer, re.I)
+    (citation,) = result.citations
+    assert citation.quote in citation.text

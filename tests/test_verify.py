@@ -74,3 +74,14 @@ def test_split_claims_and_negative_drafts() -> None:
     assert is_negative("NOT IN SOURCES")
     assert is_negative("The sources do not mention a budget.")
     assert not is_negative("73 Member States intervened.")
+
+
+def test_a_lead_in_another_form_of_its_words_or_in_symbols_is_backed() -> None:
+    sentence = "The no_run attribute will compile your code but not run it."
+    coverage, quote = support("Compiles code but does not run it", sentence, {})
+    assert coverage >= 0.5 and quote == sentence  # "Compiles" ~ "compile"
+    coverage, _ = support("Your code compiles", sentence, {})
+    assert coverage >= 0.5  # "Your" is a stop word, not a name to find
+    crate = "So in order to document an entire crate, you need to use //! syntax."
+    assert support("//!", crate, {}) == (1.0, crate)
+    assert support("#!", crate, {})[0] == 0.0

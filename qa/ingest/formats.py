@@ -1,5 +1,8 @@
 """Turn one file's bytes into plain text: PDF, Word, HTML, Markdown or text.
 
+A PDF loses its running headers and footers (lines that recur at a page edge, numbers
+aside) and its table-of-contents leader lines, which only add noise to passages.
+
 Each reader returns an :class:`Extracted`: the text a reader would read, with paragraphs
 separated by blank lines, plus what the file says about itself (title, date, version) and,
 for paged formats, where each page starts. Offsets everywhere else point into this text.
@@ -48,6 +51,41 @@ class Extracted:
 
 # Lower-case line-end hyphenation in a PDF's text layer: "docu-\nment" → "document".
 _HYPHEN_BREAK = re.compile(r"(?<=[a-z])-\n(?=[a-z])")
+# A table of contents or index line: "Header file libtasn1.h . . . . . . 4".
+_LEADER = re.compile(r"(?:\s?\.){6,}")
+
+
+def page_furniture(pages: list[str], edge: int = 2) -> set[str]:
+    """Lines that recur at the top or bottom of many pages once their numbers are ignored:
+    running headers and footers ("Chapter 4: Function reference 20"), keyed without digits.
+
+    >>> pages = [f"Manual {n}\\nOn {c}.\\nMore on {c}.\\nPage {n}" for n, c in enumerate("abcd")]
+    >>> sorted(page_furniture(pages))
+    ['Manual #', 'Page #']
+    """
+    counts: dict[str, int] = {}
+    for page in pages:
+        lines = [ln.strip() for ln in page.splitlines() if ln.strip()]
+        keys = {_furniture_key(ln) for ln in lines[:edge] + lines[-edge:]}
+        for key in keys:
+            counts[key] = counts.get(key, 0) + 1
+    least = max(3, len(pages) // 3)
+    return {key for key, n in counts.items() if n >= least}
+
+
+def _furniture_key(line: str) -> str:
+    return re.sub(r"\d+", "#", " ".join(line.split()))
+
+
+def _strip_page(text: str, furniture: set[str]) -> str:
+    """A page without its running header/footer lines and table-of-contents leader lines."""
+    lines = text.splitlines()
+    keep = [
+        ln for i, ln in enumerate(lines)
+        if not _LEADER.search(ln)
+        and not ((i < 2 or i >= len(lines) - 2) and _furniture_key(ln) in furniture)
+    ]  # fmt: skip
+    return "\n".join(keep).strip()
 
 
 def _decode(data: bytes) -> str:
@@ -96,11 +134,13 @@ def read_pdf(data: bytes) -> Extracted:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise Unreadable("encrypted PDF (needs a password)")
+        raw = [(page.extract_text() or "").strip() for page in reader.pages]
+        furniture = page_furniture(raw)
         pages: list[int] = []
         parts: list[str] = []
         pos = 0
-        for page in reader.pages:
-            page_text = _HYPHEN_BREAK.sub("", (page.extract_text() or "").strip())
+        for page_text in raw:
+            page_text = _HYPHEN_BREAK.sub("", _strip_page(page_text, furniture))
             pages.append(pos)
             parts.append(page_text)
             pos += len(page_text) + 2
