@@ -48,6 +48,9 @@ from qa.settings import Settings
 from qa.tokenize import tokenize
 
 Log = Callable[[str], None]
+# How the per-document entries are assembled (BM25 text, fusion inputs): a change re-assembles
+# the index from the cache without re-embedding anything.
+ASSEMBLY = 1
 
 
 def pipeline_hash() -> str:
@@ -178,6 +181,7 @@ def build_index(settings: Settings, log: Log = print, progress: bool = True) -> 
         index = _assemble(settings, ordered)
         manifest = {
             **key_base,
+            "assembly": ASSEMBLY,
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "build_seconds": round(time.perf_counter() - t0, 2),
             "corpus_dir": str(settings.corpus_dir),
@@ -213,17 +217,17 @@ def _assemble(settings: Settings, entries: list[DocEntry]) -> Index:
         if len(e.passages):
             dense.add(np.ascontiguousarray(e.passage_vectors, dtype=np.float32))
             sentences.add(np.ascontiguousarray(e.sentence_vectors, dtype=np.float32))
+    documents = {e.document.id: e.document for e in entries}
     bm25 = bm25s.BM25()
     if passages:
         bm25.index(tokenize([p.text for p in passages]), show_progress=False)
     owner = np.repeat(np.arange(len(passages)), [max(1, len(p.sentences)) for p in passages])
-    documents = {e.document.id: e.document for e in entries}
     return Index({"dim": dim}, documents, passages, dense, sentences, owner, bm25)
 
 
 def staleness(manifest: dict[str, Any], settings: Settings, corpus_hash: str | None) -> str | None:
     """Why an index no longer matches the corpus or settings, or None when it does."""
-    for key, value in build_key(settings).items():
+    for key, value in {**build_key(settings), "assembly": ASSEMBLY}.items():
         if manifest.get(key) != value:
             return f"{key} changed ({manifest.get(key)!r} → {value!r})"
     if corpus_hash is not None and manifest.get("corpus_hash") != corpus_hash:

@@ -104,12 +104,12 @@ def build_lock(index_dir: Path) -> Iterator[None]:
 
 
 def _versions() -> dict[str, str]:
-    import sentence_transformers
+    from importlib.metadata import version  # importing sentence_transformers takes ~7 s
 
     return {
         "qa": __version__,
         "python": platform.python_version(),
-        "sentence_transformers": sentence_transformers.__version__,
+        "sentence_transformers": version("sentence-transformers"),
         "faiss": faiss.__version__,
         "bm25s": bm25s.__version__,
         "numpy": np.__version__,
