@@ -98,13 +98,21 @@ def build_app(answerer: Answerer, library: LiveLibrary | None = None) -> gr.Bloc
             turns = None
         return live.answerer.ask(question, turns, _years(year)).to_dict()
 
-    def library_view(message: str = "") -> tuple[Any, Any, Any, str]:
+    def heading() -> str:
+        return (
+            f"# {profile.title}\nAnswers come only from the documents. {live.answerer.note} "
+            "Every claim stands on a quote you can check, and when the corpus does not say, "
+            "the answer says so."
+        )
+
+    def library_view(message: str = "") -> tuple[Any, Any, Any, str, str]:
         paths = live.paths()
         return (
             live.rows(),
             gr.update(choices=paths, value=None),
             gr.update(choices=year_choices()),
             message,
+            heading(),
         )
 
     def upload(files: list[str] | None, progress: gr.Progress = PROGRESS):
@@ -112,15 +120,11 @@ def build_app(answerer: Answerer, library: LiveLibrary | None = None) -> gr.Bloc
         message = live.add([Path(f) for f in files or []])
         return (*library_view(message), None)
 
-    def remove(path: str | None) -> tuple[Any, Any, Any, str]:
+    def remove(path: str | None) -> tuple[Any, Any, Any, str, str]:
         return library_view(live.remove(path or ""))
 
     with gr.Blocks(title=profile.title) as demo:
-        gr.Markdown(
-            f"# {profile.title}\nAnswers come only from the documents. {answerer.note} "
-            f"Every claim stands on a quote you can check, and when the corpus does not say, "
-            f"the answer says so."
-        )
+        header = gr.Markdown(heading())
         with gr.Tab("Chat"), gr.Row():
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(label="Conversation", height=460)
@@ -152,7 +156,7 @@ def build_app(answerer: Answerer, library: LiveLibrary | None = None) -> gr.Bloc
             with gr.Row():
                 doomed = gr.Dropdown(live.paths(), label="Document to remove", scale=4)
                 drop = gr.Button("Remove", variant="stop", scale=1)
-        lib_out = [table, doomed, year, status]
+        lib_out = [table, doomed, year, status, header]
         files.upload(upload, files, [*lib_out, files], concurrency_id="library", api_name="upload")
         drop.click(remove, doomed, lib_out, concurrency_id="library", api_name="remove")
         box.submit(respond, [box, chatbot, year], [chatbot, box, sources], api_name="respond")

@@ -86,7 +86,9 @@ def test_uploaded_pdf_is_searchable_and_cited_with_its_page(tmp_path: Path) -> N
         status = driver.find_element(By.CSS_SELECTOR, "#qa-status textarea")
         assert "Pump Manual (v3).pdf" in status.get_attribute("value")
         assert (corpus / "Pump_Manual_v3.pdf").is_file()  # stored under a safe name
-        assert "Pump_Manual_v3.pdf" in driver.find_element(By.TAG_NAME, "body").text
+        body = driver.find_element(By.TAG_NAME, "body").text
+        assert "Pump_Manual_v3.pdf" in body  # listed in the library table
+        assert "PDF document" in body  # the heading's note now counts the new kind
         chat = driver.find_element(By.XPATH, "//button[@role='tab'][.='Chat']")
         driver.execute_script("arguments[0].click();", chat)
         box = _wait(lambda: driver.find_element(By.CSS_SELECTOR, "textarea"), 30)
