@@ -128,7 +128,7 @@ def main() -> None:
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
     print(
-        f"`qa index` from scratch on {args.corpus.name}: median "
+        f"`qa index` from scratch on {args.corpus}: median "
         f"{result['index_build_s']['median']:.1f} s (runs: {result['index_build_s']['runs']})"
     )
     t = throughput
