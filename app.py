@@ -110,14 +110,17 @@ def build_app(answerer: Answerer, library: LiveLibrary | None = None) -> gr.Bloc
         return (
             live.rows(),
             gr.update(choices=paths, value=None),
-            gr.update(choices=year_choices()),
+            gr.update(choices=year_choices(), value="All"),
             message,
             heading(),
         )
 
     def upload(files: list[str] | None, progress: gr.Progress = PROGRESS):
         progress(0, desc="storing files")
-        message = live.add([Path(f) for f in files or []])
+        uploaded = [Path(f) for f in files or []]
+        message = live.add(uploaded)
+        for f in uploaded:  # Gradio's temporary copy is not kept, nor served back
+            f.unlink(missing_ok=True)
         return (*library_view(message), None)
 
     def remove(path: str | None) -> tuple[Any, Any, Any, str, str]:
@@ -159,6 +162,7 @@ def build_app(answerer: Answerer, library: LiveLibrary | None = None) -> gr.Bloc
         lib_out = [table, doomed, year, status, header]
         files.upload(upload, files, [*lib_out, files], concurrency_id="library", api_name="upload")
         drop.click(remove, doomed, lib_out, concurrency_id="library", api_name="remove")
+        demo.load(library_view, None, lib_out, api_name=False)  # each visit: the newest index
         box.submit(respond, [box, chatbot, year], [chatbot, box, sources], api_name="respond")
         send.click(respond, [box, chatbot, year], [chatbot, box, sources], api_name=False)
         new.click(lambda: ([], "", ""), None, [chatbot, box, sources], api_name=False)

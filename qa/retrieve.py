@@ -174,11 +174,14 @@ class Retriever:
         if not covered:
             mask = self._mask(None) if within is None else within
             return Retrieval(self._ranked(scores, mask, k), covered, other, versions)
-        per_year = [self._ranked(scores, self._mask([y]), k) for y in covered]
+        per_year = [
+            self._ranked(scores, self._mask([y]) & (True if within is None else within), k)
+            for y in covered
+        ]
         hits = _interleave(per_year, k)
         if not hard and method != "dense" and len(covered) == 1:
             hits = self._soften(question, scores, covered, hits, k)
-        return Retrieval(hits, covered, other)
+        return Retrieval(hits, covered, other, versions)
 
     def sentence_similarities(self, question: str, hits: list[Hit]) -> list[np.ndarray]:
         """The question's cosine similarity to every sentence of each hit's passage."""

@@ -99,9 +99,14 @@ def number_forms(number: str) -> list[str]:
 
 
 def has_number(number: str, text: str) -> bool:
-    """Whether ``text`` states ``number`` (as digits or, for small numbers, in words)."""
+    """Whether ``text`` states ``number`` (as digits or, for small numbers, in words); a
+    part of another number ("10" in "10:00", "10.5" or "2,10") does not count.
+
+    >>> has_number("10", "from 10:00 am"), has_number("10", "a 10-day visit, 10.")
+    (False, True)
+    """
     return any(
-        re.search(rf"(?<![\w/]){re.escape(form)}(?![\w/])", text, re.I)
+        re.search(rf"(?<![\w/])(?<!\d[.,:]){re.escape(form)}(?![\w/])(?![.,:]\d)", text, re.I)
         for form in number_forms(number)
     )
 
@@ -172,7 +177,11 @@ def support(
         if not all(n in folded or (stems[n] and stems[n] <= set(tokens)) for n in names):
             continue
         if not terms:  # a bare number ("8") or symbol ("//!"): a sentence stating it backs it
-            symbolic = bool(re.search(r"[^\w\s]", literal)) and literal in sentence
+            symbolic = (
+                len(literal) >= 2
+                and bool(re.search(r"[^\w\s]", literal))
+                and re.search(rf"(?<!\S){re.escape(literal)}(?!\S)", sentence) is not None
+            )
             covered = 1.0 if numbers or symbolic else 0.0
         else:
             covered = sum(idf.get(t, 1.0) for t in terms & set(tokens)) / total

@@ -142,3 +142,43 @@ def test_a_question_naming_a_version_searches_that_version(tmp_path: Path) -> No
     unfiltered = retriever.search("How often is the filter replaced?")
     assert not unfiltered.versions
     assert {h.passage.doc_id for h in unfiltered.hits} == {"manual-1.0", "manual-2.0"}
+
+
+def test_damaged_word_file_and_horizontal_rule_markdown(tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    from mixed_docs import DOCX_PARAGRAPHS, docx_bytes
+
+    good = zipfile.ZipFile(io.BytesIO(docx_bytes(DOCX_PARAGRAPHS)))
+    cut = io.BytesIO()
+    with zipfile.ZipFile(cut, "w") as out:
+        for item in good.infolist():
+            data = good.read(item)
+            out.writestr(
+                item, data[: len(data) // 2] if item.filename.endswith("document.xml") else data
+            )
+    with pytest.raises(Unreadable, match="Word"):
+        extract("cut.docx", cut.getvalue())
+    ruled = b"---\n\nIntro: the tool: what it does.\n\n---\n\nMore text here."
+    assert "Intro: the tool" in extract("r.md", ruled).text  # a rule, not front matter
+    scalar = b"---\n\nJust a rule then prose.\n\n---\n\nMore text."
+    assert "Just a rule then prose." in extract("s.md", scalar).text
+
+
+def test_library_refuses_a_missing_folder_and_removes_links_not_targets(tmp_path: Path) -> None:
+    from qa.ingest.library import LibraryError, add_files, remove_file
+
+    src = tmp_path / "new.txt"
+    src.write_text("New text.")
+    with pytest.raises(LibraryError, match="not found"):
+        add_files(tmp_path / "missing", [src], 10_000)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("Keep me.")
+    (corpus / "link.txt").symlink_to(target)
+    remove_file(corpus, "link.txt")
+    assert target.read_text() == "Keep me." and not (corpus / "link.txt").exists()
+    with pytest.raises(LibraryError):
+        remove_file(corpus, "../elsewhere.txt")

@@ -39,6 +39,7 @@ from qa.ingest.corpus import (
     corpus_hash,
     document_ids,
     load_document,
+    read_file,
 )
 from qa.ingest.formats import SUFFIXES, Unreadable
 from qa.ingest.passages import split_passages
@@ -56,13 +57,32 @@ ASSEMBLY = 1
 def pipeline_hash() -> str:
     """A digest of the code that turns files into indexed passages: a change rebuilds."""
     import qa.ingest
+    import qa.profile
+    import qa.records
     import qa.tokenize
 
     h = hashlib.sha256()
     for path in sorted(Path(qa.ingest.__file__).parent.glob("*.py")):
         h.update(path.read_bytes())
-    h.update(Path(qa.tokenize.__file__).read_bytes())
+    for module in (qa.tokenize, qa.records, qa.profile):
+        h.update(Path(module.__file__).read_bytes())
     return h.hexdigest()[:16]
+
+
+_READERS = ("pypdf", "python-docx", "trafilatura", "python-frontmatter", "lxml")
+
+
+def _reader_versions() -> dict[str, str]:
+    """Versions of the libraries that extract text: an upgrade may change the text."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in _READERS:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "missing"
+    return out
 
 
 def build_key(settings: Settings) -> dict[str, Any]:
@@ -74,6 +94,7 @@ def build_key(settings: Settings) -> dict[str, Any]:
         "min_words": settings.min_words,
         "max_words": settings.max_words,
         "passage_vectors": settings.passage_vectors,
+        "readers": _reader_versions(),
     }
 
 
@@ -153,8 +174,11 @@ def build_index(settings: Settings, log: Log = print, progress: bool = True) -> 
     bar = tqdm(total=len(files), desc="reading", unit="file", disable=not progress)
     for path, rel in zip(files, rels):
         bar.update(1)
-        data = path.read_bytes()
-        hashes[rel] = hashlib.sha256(data).hexdigest()
+        data, hashes[rel] = read_file(path)
+        if data is None:
+            skipped.append((rel, hashes[rel]))
+            log(f"skipped {rel}: {hashes[rel]}")
+            continue
         facets = {
             "kinds": profile.kinds,
             "year_phrases": profile.year_phrases,

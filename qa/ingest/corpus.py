@@ -31,7 +31,9 @@ from qa.profile import FILE as PROFILE_FILE
 from qa.profile import CorpusProfile, load_profile, profile_bytes
 from qa.records import Document
 
-__all__ = ["SUFFIXES", "CorpusError", "LoadedCorpus", "corpus_files", "load_corpus"]
+__all__ = [
+    "SUFFIXES", "CorpusError", "LoadedCorpus", "corpus_files", "load_corpus", "read_file"
+]  # fmt: skip
 
 
 class CorpusError(Exception):
@@ -86,13 +88,19 @@ def _hash_entry(rel: str, digest: str) -> bytes:
     return rel.encode() + b"\0" + digest.encode()
 
 
+def read_file(path: Path) -> tuple[bytes | None, str]:
+    """(bytes, sha256) of a file, or (None, a one-line reason) when it cannot be read."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, f"cannot read the file ({exc.strerror or type(exc).__name__})"
+    return data, hashlib.sha256(data).hexdigest()
+
+
 def file_hashes(folder: Path) -> dict[str, str]:
-    """sha256 of every file's bytes, by path relative to the folder."""
+    """sha256 of every file's bytes (or why it cannot be read), by path in the folder."""
     folder = Path(folder)
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in corpus_files(folder)
-    }
+    return {p.relative_to(folder).as_posix(): read_file(p)[1] for p in corpus_files(folder)}
 
 
 def corpus_hash(folder: Path, hashes: dict[str, str] | None = None) -> str:
@@ -143,8 +151,10 @@ def load_corpus(folder: Path) -> LoadedCorpus:
     skipped: list[tuple[str, str]] = []
     hashes: dict[str, str] = {}
     for path, rel in zip(files, rels):
-        data = path.read_bytes()
-        hashes[rel] = hashlib.sha256(data).hexdigest()
+        data, hashes[rel] = read_file(path)
+        if data is None:
+            skipped.append((rel, hashes[rel]))
+            continue
         try:
             doc, ct = load_document(rel, ids[rel], data, profile)
         except Unreadable as exc:

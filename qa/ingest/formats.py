@@ -116,10 +116,11 @@ def read_markdown(data: bytes) -> Extracted:
     if text.startswith("---"):
         try:
             post = frontmatter.loads(text)
-        except Exception as exc:  # malformed YAML: say so, keep the file as text
-            raise Unreadable(f"bad front matter ({str(exc).splitlines()[0]})") from None
-        meta = {k: v for k, v in post.metadata.items() if v is not None}
-        text = post.content
+        except Exception:  # not YAML: a horizontal rule, most likely; keep it all as text
+            post = None
+        if post is not None and isinstance(post.metadata, dict) and post.metadata:
+            meta = {k: v for k, v in post.metadata.items() if v is not None}
+            text = post.content
         if not text.strip():
             raise Unreadable("no text after the front matter")
     return Extracted(text, "markdown", meta)
@@ -166,9 +167,18 @@ def read_docx(data: bytes) -> Extracted:
     from docx.opc.exceptions import PackageNotFoundError
 
     try:
-        document = docx.Document(io.BytesIO(data))
+        return _docx_text(docx.Document(io.BytesIO(data)))
+    except Unreadable:
+        raise
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise Unreadable(f"not a readable .docx file ({str(exc)[:80]})") from None
+    except Exception as exc:  # a damaged part (cut-off XML, …)
+        raise Unreadable(f"damaged Word file ({type(exc).__name__})") from None
+
+
+def _docx_text(document: Any) -> Extracted:
+    import docx
+
     blocks: list[str] = []
     title = ""
     for item in document.iter_inner_content():
@@ -199,12 +209,15 @@ def read_html(data: bytes) -> Extracted:
     import trafilatura
     from lxml import html as lxml_html
 
-    page = data.decode("utf-8", errors="replace")
-    if not page.strip():
+    if not data.strip():
         raise Unreadable("empty file")
-    text = trafilatura.extract(
-        page, include_tables=True, include_comments=False, favor_recall=True, deduplicate=False
-    )
+    try:  # bytes: trafilatura detects the page's character set
+        text = trafilatura.extract(
+            data, include_tables=True, include_comments=False, favor_recall=True,
+            deduplicate=False,
+        )  # fmt: skip
+    except Exception as exc:
+        raise Unreadable(f"damaged web page ({type(exc).__name__})") from None
     if not text or len(text.split()) < 5:
         raise Unreadable("no main text found in the web page")
     meta: dict[str, Any] = {}
@@ -216,7 +229,10 @@ def read_html(data: bytes) -> Extracted:
     except (ValueError, lxml_html.etree.ParserError):
         pass
     if "title" not in meta:
-        found = trafilatura.extract_metadata(page)
+        try:
+            found = trafilatura.extract_metadata(data)
+        except Exception:  # the title is a nicety; the text is what counts
+            found = None
         if found is not None and found.title:
             meta["title"] = found.title
     # One block a line in trafilatura's output; a blank line between them marks paragraphs.

@@ -61,8 +61,10 @@ def check_file(name: str, size: int, max_bytes: int) -> None:
 
 
 def add_files(corpus_dir: Path, sources: list[Path], max_bytes: int) -> list[Added]:
-    """Copy ``sources`` into ``corpus_dir``; all are checked before any is copied."""
-    corpus_dir.mkdir(parents=True, exist_ok=True)
+    """Copy ``sources`` into ``corpus_dir``; all are checked before any is copied. The folder
+    must exist: adding to a missing one would make an index of the new files alone."""
+    if not corpus_dir.is_dir():
+        raise LibraryError(f"corpus folder not found: {corpus_dir}")
     for src in sources:
         if not src.is_file():
             raise LibraryError(f"{src}: not a file")
@@ -90,10 +92,11 @@ def _free_path(folder: Path, name: str) -> Path:
 def remove_file(corpus_dir: Path, rel: str) -> Path:
     """Delete one document file of the corpus folder, given its path relative to it."""
     root = corpus_dir.resolve()
-    target = (corpus_dir / rel).resolve()
-    if not target.is_relative_to(root) or target == root:
+    target = corpus_dir / rel
+    # The entry itself must sit inside the folder; a link is removed, never what it points to.
+    if not target.parent.resolve().is_relative_to(root) or target.resolve() == root:
         raise LibraryError(f"{rel}: not a file of the corpus folder")
-    if not target.is_file():
+    if not (target.is_file() or target.is_symlink()):
         raise LibraryError(f"{rel}: no such document in {corpus_dir}")
     target.unlink()
     return target

@@ -65,8 +65,11 @@ class LiveLibrary:
             good.append(f)
         if good:
             with self._build:
-                added = add_files(self.settings.corpus_dir, good, limit)
-                self._rebuild()
+                try:
+                    added = add_files(self.settings.corpus_dir, good, limit)
+                    self._rebuild()
+                except Exception as exc:  # disk full, an embedder fault: say so, keep serving
+                    return "\n".join([*lines, f"✗ not added: {exc}"])
             skipped = {s["path"]: s["reason"] for s in self.answerer.index.manifest["skipped"]}
             counts = Counter(p.doc for p in self.answerer.index.passages)
             for item in added:
@@ -85,9 +88,9 @@ class LiveLibrary:
         with self._build:
             try:
                 remove_file(self.settings.corpus_dir, rel)
-            except LibraryError as exc:
-                return f"✗ {exc}"
-            self._rebuild()
+                self._rebuild()
+            except Exception as exc:  # a file gone already, an index fault: say so
+                return f"✗ {rel}: {exc}"
         return f"✓ removed {rel}"
 
     def _rebuild(self) -> None:
