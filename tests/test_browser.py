@@ -19,6 +19,7 @@ pytestmark = pytest.mark.slow
 
 SCREENSHOT = PROJECT_ROOT / "eval" / "reports" / "ui-screenshot.png"
 UPLOAD_SCREENSHOT = PROJECT_ROOT / "eval" / "reports" / "ui-upload-screenshot.png"
+LIBRARY_SCREENSHOT = PROJECT_ROOT / "eval" / "reports" / "ui-library-screenshot.png"
 
 
 def _driver():
@@ -89,6 +90,7 @@ def test_uploaded_pdf_is_searchable_and_cited_with_its_page(tmp_path: Path) -> N
         body = driver.find_element(By.TAG_NAME, "body").text
         assert "Pump_Manual_v3.pdf" in body  # listed in the library table
         assert "PDF document" in body  # the heading's note now counts the new kind
+        driver.save_screenshot(str(LIBRARY_SCREENSHOT))
         chat = driver.find_element(By.XPATH, "//button[@role='tab'][.='Chat']")
         driver.execute_script("arguments[0].click();", chat)
         box = _wait(lambda: driver.find_element(By.CSS_SELECTOR, "textarea"), 30)
