@@ -76,7 +76,8 @@ class LiveLibrary:
                 if item.path in skipped:
                     lines.append(f"✗ {item.source}: could not be read ({skipped[item.path]})")
                 else:
-                    lines.append(f"✓ {item.source}: {counts[item.path]} passages, searchable now")
+                    n = counts[item.path]
+                    lines.append(f"✓ {item.source}: {n} passage{'s' * (n != 1)}, searchable now")
         return "\n".join(lines) or "No files given."
 
     def remove(self, rel: str) -> str:
