@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -76,11 +77,18 @@ def load_questions(path: Path, split: str | None = None) -> list[EvalQuestion]:
     return [q for q in questions if split is None or q.split == split]
 
 
+@lru_cache(maxsize=64)
+def _extracted(path: str, size: int, mtime_ns: int) -> str:
+    """A file's extracted text, once per version of the file (a PDF takes a second)."""
+    return extract(Path(path).name, Path(path).read_bytes()).text
+
+
 def locate(corpus_dir: Path, gold: GoldQuote) -> tuple[int, int]:
     """The character span of a gold quote in its document's extracted text (what passage
     offsets point into); white space may differ. ValueError when it is not there."""
     path = Path(corpus_dir) / gold.doc
-    text = extract(path.name, path.read_bytes()).text
+    stat = path.stat()
+    text = _extracted(str(path), stat.st_size, stat.st_mtime_ns)
     start = text.find(gold.quote)
     if start >= 0:
         return start, start + len(gold.quote)

@@ -38,7 +38,8 @@ def source_html(citations: list[Citation], titles: dict[str, str]) -> str:
         cards.append(
             f"<div class='qa-source' id='source-{c.n}'>"
             f"<div class='qa-source-head'><b>[{c.n}]</b> {html.escape(title)} · "
-            f"{_where(c.year, c.page)}<code>{html.escape(c.passage_id)}</code></div>"
+            f"{''.join(f'{w} · ' for w in _where(c.year, c.page))}"
+            f"<code>{html.escape(c.passage_id)}</code></div>"
             f"<blockquote class='qa-quote'>“{html.escape(c.quote)}”</blockquote>"
             f"<details><summary>Show the passage in its document</summary>"
             f"<p class='qa-passage'>{highlighted(c.text, c.quote)}</p></details></div>"
@@ -46,11 +47,9 @@ def source_html(citations: list[Citation], titles: dict[str, str]) -> str:
     return "\n".join(cards)
 
 
-def _where(year: int | None, page: int | None) -> str:
-    """ "2016 · p. 7 · " — the parts a reader needs to find the quote, those that exist."""
-    parts = [str(year)] if year is not None else []
-    parts += [f"p. {page}"] if page is not None else []
-    return "".join(f"{p} · " for p in parts)
+def _where(year: int | None, page: int | None) -> list[str]:
+    """["2016", "p. 7"]: the parts a reader needs to find the quote, those that exist."""
+    return [str(year)] * (year is not None) + [f"p. {page}"] * (page is not None)
 
 
 def retrieved_html(hits: list[Hit], titles: dict[str, str]) -> str:
@@ -59,7 +58,7 @@ def retrieved_html(hits: list[Hit], titles: dict[str, str]) -> str:
         return "<p class='qa-none'>No passages found.</p>"
     rows = [
         f"<li>{html.escape(titles.get(h.passage.doc_id, h.passage.doc))} · "
-        f"{_where(h.passage.year, h.passage.page)[:-3]}: "
+        f"{' · '.join(_where(h.passage.year, h.passage.page))}: "
         f"{html.escape(h.passage.text[:160])}…</li>"
         for h in hits
     ]

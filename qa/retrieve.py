@@ -24,6 +24,7 @@ import numpy as np
 
 from qa.embedder import embed
 from qa.index import Index
+from qa.ingest.facets import VERSION
 from qa.profile import CorpusProfile
 from qa.records import Hit
 from qa.settings import Settings
@@ -84,9 +85,6 @@ def parse_years(
     return covered, [y for y in ordered if y not in corpus_years]
 
 
-_VERSION = re.compile(r"\b(?:version|release|v)\.?\s?(\d+(?:\.\d+)*)\b", re.I)
-
-
 def _release(version: str) -> tuple[int, ...]:
     """'2.0' → (2,): trailing zeros do not change a release number."""
     parts = [int(x) for x in re.findall(r"\d+", version)]
@@ -103,7 +101,7 @@ def parse_versions(question: str, versions: list[str]) -> list[str]:
     >>> parse_versions("What is new?", ["2.0"])
     []
     """
-    named = {_release(v) for v in _VERSION.findall(question)}
+    named = {_release(v) for v in VERSION.findall(question)}
     return [v for v in versions if _release(v) in named]
 
 

@@ -110,16 +110,18 @@ def _embed(texts: list[str], settings: Settings, progress: bool) -> np.ndarray:
     batch pads every text to its longest, so mixing a 5-word heading with a 200-word
     sentence wastes most of the work.
     """
+    if not texts:
+        return np.zeros((0, 384), dtype=np.float32)
     step = settings.embed_batch_size
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    chunks = [np.zeros((0, 384), dtype=np.float32)]
+    chunks = []
     bar = tqdm(total=len(texts), desc="embedding", unit="text", disable=not progress)
     for i in range(0, len(texts), step):
         rows = order[i : i + step]
         chunks.append(embed(settings.embedder, [texts[j] for j in rows], step))
         bar.update(len(rows))
     bar.close()
-    vectors = np.vstack(chunks[1:] or chunks)
+    vectors = np.vstack(chunks)
     out = np.empty_like(vectors)
     out[order] = vectors
     return out

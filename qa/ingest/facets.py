@@ -28,8 +28,8 @@ _DATE = re.compile(
 _YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 _HEADING = re.compile(r"^#{1,3}\s+(.+)$", re.M)
-# "Version 2.0", "version 3", "Release 4.19", "v1.2.0" near the top of a document.
-_VERSION = re.compile(r"\b(?:version|release|v)\.?\s?(\d+(?:\.\d+){0,3})\b(?![.,]\d)", re.I)
+# "Version 2.0", "version 3", "Release 4.19", "v1.2.0": in a document's head or a question.
+VERSION = re.compile(r"\b(?:version|release|v)\.?\s?(\d+(?:\.\d+){0,3})\b(?![.,]\d)", re.I)
 _FORMAT_KINDS = {
     "pdf": "PDF document",
     "docx": "Word document",
@@ -77,7 +77,7 @@ def infer_version(text: str) -> str | None:
     >>> infer_version("Signed in 2014.") is None
     True
     """
-    m = _VERSION.search(text[:1500])
+    m = VERSION.search(text[:1500])
     return m.group(1) if m else None
 
 
