@@ -22,7 +22,7 @@ from typing import Any
 from qa.compose import reply_text
 from qa.evidence import Source, idf_table, select_sources
 from qa.followup import rewrite
-from qa.generator import Generator, load_generator
+from qa.generate import Generator, GeneratorUnavailable, load_generator
 from qa.index import Index
 from qa.premise import coverage_note, misplaced_names, uncovered_year, unknown_names
 from qa.prompt import canonical, messages, parse_reply, system_prompt
@@ -85,11 +85,21 @@ class Plan:
     retrieval: Retrieval
     parts: list[Part] = field(default_factory=list)
     verdict: tuple[str, str, list[Claim]] | None = None  # (text, reason, claims): no model
+    started: float = field(default_factory=time.perf_counter)
+    retrieved: float | None = None  # when retrieval finished (None: it never ran)
+    done: Answer | None = None  # answered without the model (refused, or a premise verdict)
 
     def evidence(self) -> list[dict[str, Any]]:
         """What the model reads: one entry per sentence, with its source number."""
         return [
-            {"n": s.n, "passage_id": s.hit.passage.id, "text": text}
+            {
+                "n": s.n,
+                "passage_id": s.hit.passage.id,
+                "doc": s.hit.passage.doc,
+                "year": s.hit.passage.year,
+                "page": s.hit.passage.page,
+                "text": text,
+            }
             for part in self.parts
             for s in part.sources
             for text in s.sentence_list()
@@ -173,64 +183,106 @@ class Answerer:
             plan.parts.append(Part(year, sub, sources))
         return plan
 
-    def stream(
+    def prepare(
         self, question: Any, history: list[Any] | None = None, years: list[int] | None = None
-    ) -> Iterator[Event]:
-        """Events: the retrieved ``sources`` and the ``evidence`` at once, the model's lead
-        ``token``s as they come, then the verified ``answer``."""
+    ) -> Plan:
+        """Everything before the model, in well under a second: the question checked,
+        retrieval, premise checks and the evidence. ``plan.done`` holds the answer when no
+        model is needed (an invalid question, or one the corpus cannot answer as asked)."""
         t0 = time.perf_counter()
         raw = question if isinstance(question, str) else str(question or "")
         try:
             question = clean_question(question)
         except QuestionError as exc:
-            yield Event("answer", self._refusal(raw, str(exc), "invalid question", t0))
-            return
+            plan = Plan(raw, raw, Retrieval([], [], []), started=t0)
+            plan.done = self._refusal(raw, str(exc), "invalid question", t0)
+            return plan
         if _OVERRIDE.search(question):
             msg = (
                 "I can only answer from the documents in the corpus, and I don't change my "
                 "instructions. Ask a question about the documents instead."
             )
-            yield Event("answer", self._refusal(question, msg, "instruction", t0))
-            return
+            plan = Plan(question, question, Retrieval([], [], []), started=t0)
+            plan.done = self._refusal(question, msg, "instruction", t0)
+            return plan
         plan = self.plan(question, history, years)
-        t_retrieved = time.perf_counter()
-        yield Event("sources", plan.retrieval.hits)
+        plan.started, plan.retrieved = t0, time.perf_counter()
         if plan.verdict is not None:
             text, reason, claims = plan.verdict
-            yield Event("answer", self._answer(plan, claims, text, reason, t0, t_retrieved))
-            return
-        yield Event("evidence", plan.evidence())
+            plan.done = self._answer(plan, claims, text, reason)
+        return plan
 
+    def stream(
+        self, question: Any, history: list[Any] | None = None, years: list[int] | None = None
+    ) -> Iterator[Event]:
+        """Events: the retrieved ``sources`` and the ``evidence`` at once, the model's lead
+        ``token``s as they come, then the verified ``answer``."""
+        plan = self.prepare(question, history, years)
+        if plan.retrieved is not None:
+            yield Event("sources", plan.retrieval.hits)
+        if plan.done is None:
+            yield Event("evidence", plan.evidence())
+        yield from self.compose(plan)
+
+    def compose(self, plan: Plan) -> Iterator[Event]:
+        """The model's lead ``token``s for a prepared plan, then the verified ``answer``.
+
+        When the model cannot be reached, the answer says why and quotes the best-ranked
+        evidence sentence of each part, so the reader still sees what the records say."""
+        if plan.done is not None:
+            yield Event("answer", plan.done)
+            return
+        t_model = time.perf_counter()
         claims: list[Claim] = []
         negatives: list[bool] = []
         drafts: list[str] = []
         first_token = None
-        for part in plan.parts:
-            reply = ""
-            prompt = messages(self.system, canonical(part.question), part.sources)
-            for piece in self.generator.stream(prompt, self.settings.max_answer_tokens):
-                first_token = first_token or time.perf_counter()
-                reply += piece
-                yield Event("token", piece)
-            if len(plan.parts) > 1:
-                yield Event("token", "\n")
-            drafts.append(reply)
-            negative = not reply.strip() or is_negative(reply)
-            negatives.append(negative)
-            claims += self._backed(plan, part, reply, negative)
+        try:
+            for part in plan.parts:
+                reply = ""
+                prompt = messages(self.system, canonical(part.question), part.sources)
+                for piece in self.generator.stream(prompt, self.settings.max_answer_tokens):
+                    first_token = first_token or time.perf_counter()
+                    reply += piece
+                    yield Event("token", piece)
+                if len(plan.parts) > 1:
+                    yield Event("token", "\n")
+                drafts.append(reply)
+                negative = not reply.strip() or is_negative(reply)
+                negatives.append(negative)
+                claims += self._backed(plan, part, reply, negative)
+        except GeneratorUnavailable as exc:
+            yield Event("answer", self._unavailable(plan, str(exc)))
+            return
         t_generated = time.perf_counter()
         if claims:
-            answer = self._answer(plan, claims, None, None, t0, t_retrieved)
+            answer = self._answer(plan, claims, None, None)
         else:
             closest = self._closest(plan) if not all(negatives) else []
             reason = "no claim could be verified" if closest else "model found no answer"
-            answer = self._answer(plan, closest, self._not_said(plan, closest), reason, t0,
-                                  t_retrieved)  # fmt: skip
+            answer = self._answer(plan, closest, self._not_said(plan, closest), reason)
         answer.draft = "\n".join(drafts)
-        answer.timings["generate_ms"] = (t_generated - t_retrieved) * 1000
+        answer.timings["generate_ms"] = (t_generated - t_model) * 1000
         if first_token is not None:
-            answer.timings["first_token_ms"] = (first_token - t0) * 1000
+            answer.timings["first_token_ms"] = (first_token - plan.started) * 1000
         yield Event("answer", answer)
+
+    def _unavailable(self, plan: Plan, why: str) -> Answer:
+        """The evidence without the model: each part's best-ranked sentence, quoted."""
+        hits = plan.retrieval.hits
+        claims = [
+            Claim(f"{part.year}:" if part.year is not None else "", hits.index(best.hit),
+                  best.best_sentence())
+            for part in plan.parts if part.sources
+            for best in [max(part.sources, key=lambda s: s.best_score)]
+        ]  # fmt: skip
+        text = (
+            f"The model could not write this answer: {why}. The best-ranked evidence, "
+            "quoted as it stands (ask again when the model is back):"
+        )
+        answer = self._answer(plan, claims, text, "model unavailable")
+        answer.abstained = False  # the corpus may well answer: the model was not asked
+        return answer
 
     def _backed(self, plan: Plan, part: Part, reply: str, negative: bool) -> list[Claim]:
         """The part's claims: the model's lead where a quote backs it, else (unless the model
@@ -341,9 +393,9 @@ class Answerer:
         )  # fmt: skip
 
     def _answer(
-        self, plan: Plan, claims: list[Claim], lead: str | None, reason: str | None,
-        t0: float, t_retrieved: float,
-    ) -> Answer:  # fmt: skip
+        self, plan: Plan, claims: list[Claim], lead: str | None, reason: str | None
+    ) -> Answer:
+        retrieved = plan.retrieved if plan.retrieved is not None else plan.started
         body, citations = reply_text(claims, plan.retrieval.hits, self.index.documents)
         text = "\n".join(t for t in (lead, body) if t)
         return Answer(
@@ -355,9 +407,9 @@ class Answerer:
             rewritten_question=plan.standalone,
             evidence=plan.evidence(),
             timings={
-                "retrieve_ms": (t_retrieved - t0) * 1000,
+                "retrieve_ms": (retrieved - plan.started) * 1000,
                 "generate_ms": 0.0,
-                "total_ms": (time.perf_counter() - t0) * 1000,
+                "total_ms": (time.perf_counter() - plan.started) * 1000,
             },
             reason=reason,
         )

@@ -373,7 +373,7 @@ def _evaluate_answers(
 
 def _answerer(settings: Settings):  # -> Answerer
     from qa.answer import Answerer
-    from qa.generator import load_generator
+    from qa.generate import load_generator
     from qa.model_files import ModelFileError
 
     index = _open_index(settings)
@@ -475,6 +475,27 @@ def model(backend: BackendOpt = None) -> None:
     except ModelFileError as exc:
         raise _fail(str(exc)) from None
     _err(f"model ok (sha256 verified): {path}")
+
+
+@app.command("serve-llm")
+def serve_llm(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 to listen on.")] = 8080,
+) -> None:
+    """Serve the installed model over an OpenAI-compatible API (llama-cpp-python's server),
+    for app processes started with QA_LLM_URL=http://127.0.0.1:PORT/v1."""
+    import os
+
+    from qa.generate.server import server_command
+    from qa.model_files import ModelFileError, ensure_model_file
+
+    settings = _settings()
+    try:
+        path = ensure_model_file(settings.model_cache_dir, log=_err, progress=True)
+    except ModelFileError as exc:
+        raise _fail(str(exc)) from None
+    command = server_command(path, settings, port=port)
+    _err(f"serving {path.name} at http://127.0.0.1:{port}/v1 (one request at a time)")
+    os.execv(command[0], command)
 
 
 def main() -> None:

@@ -11,9 +11,9 @@ e.g. ``QA_TOP_K=3`` or ``QA_CORPUS_DIR=/data/docs``. The object is created once 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -58,10 +58,44 @@ class Settings(BaseSettings):
         description="Slots a question's year filter yields to other years' passages that "
         "mention what the named year never does (a false premise about the year).",
     )
-    backend: str = Field(
+    backend: Literal["llama_cpp", "transformers"] = Field(
         "llama_cpp",
         description="Generation backend: 'llama_cpp' (fast, default) or 'transformers' (same "
         "weights de-quantised to bfloat16, about six times slower).",
+    )
+    llm_url: str = Field(
+        "",
+        description="Root of an OpenAI-compatible chat-completions API (e.g. "
+        "'http://127.0.0.1:8080/v1', what `make serve-llm` serves; vLLM and Ollama speak it "
+        "too). Set: that server generates and no model is loaded here. Empty: `backend` runs "
+        "the model in this process.",
+    )
+    llm_model: str = Field(
+        "qwen2.5-coder-1.5b-instruct",
+        description="Model name sent to the server (llama.cpp's server answers to any).",
+    )
+    llm_api_key: SecretStr = Field(
+        SecretStr(""), description="Bearer key for the server, if it wants one."
+    )
+    llm_timeout: float = Field(
+        60.0,
+        gt=0,
+        description="Seconds to wait for the server before showing the evidence without "
+        "the model's phrasing.",
+    )
+    llm_options: dict[str, Any] = Field(
+        default_factory=lambda: {"repeat_penalty": 1.1},
+        description="Extra request fields for the server, as JSON: llama.cpp's "
+        "'repeat_penalty' (the in-process default), vLLM's 'repetition_penalty', a "
+        "'grammar' or 'json_schema'. '{}' for a server that rejects unknown fields.",
+    )
+    llm_slots: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Answers the app lets the model write at once; the rest wait in a "
+        "queue and see their place. 1 for the in-process model; a server with parallel "
+        "slots (llama.cpp `--parallel N`, vLLM) can take N.",
     )
     model_cache_dir: Path = Field(
         PROJECT_ROOT / ".cache" / "models",

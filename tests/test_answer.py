@@ -10,7 +10,7 @@ import json
 import pytest
 
 from qa.answer import Answerer
-from qa.generator import load_generator
+from qa.generate import load_generator
 from qa.settings import Settings
 
 pytestmark = pytest.mark.slow
@@ -23,8 +23,12 @@ PASSAGE = {"passage_id", "doc", "year", "score", "text"}
 TIMINGS = {"retrieve_ms", "generate_ms", "total_ms"}
 
 
-@pytest.fixture(scope="module")
-def answerer(index, settings: Settings) -> Answerer:
+@pytest.fixture(scope="module", params=["in_process", "server"])
+def answerer(request, index, settings: Settings) -> Answerer:
+    """Every test here runs twice: with the model in this process, and through the
+    OpenAI-compatible server (`make serve-llm`) on the same weights."""
+    if request.param == "server":
+        settings = settings.model_copy(update={"llm_url": request.getfixturevalue("llm_server")})
     return Answerer(index, settings, load_generator(settings, log=lambda _: None))
 
 

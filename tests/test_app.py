@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from qa.answer import Answerer
-from qa.generator import load_generator
+from qa.generate import load_generator
 from qa.index import build_index
 from qa.settings import PROJECT_ROOT, Settings
 

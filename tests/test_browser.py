@@ -11,7 +11,7 @@ from mixed_docs import write_mixed
 from test_app import _launch
 
 from qa.answer import Answerer
-from qa.generator import load_generator
+from qa.generate import load_generator
 from qa.index import build_index
 from qa.settings import PROJECT_ROOT, Settings
 

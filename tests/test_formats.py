@@ -109,7 +109,7 @@ def test_markdown_front_matter_gives_facets() -> None:
 @pytest.mark.slow
 def test_cited_answer_from_the_pdf_names_its_page(mixed_index: Index, mixed_settings: Settings):
     from qa.answer import Answerer
-    from qa.generator import load_generator
+    from qa.generate import load_generator
 
     answerer = Answerer(
         mixed_index, mixed_settings, load_generator(mixed_settings, log=lambda _: None)

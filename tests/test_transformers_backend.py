@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from qa.answer import Answerer
-from qa.generator import TransformersGenerator, load_generator
+from qa.generate import load_generator
+from qa.generate.local import TransformersGenerator
 from qa.settings import Settings
 
 pytestmark = pytest.mark.slow

@@ -1,32 +1,14 @@
-"""Text generation backends for the local model: llama-cpp-python (default) or transformers.
+"""The model in this process: llama-cpp-python (default) or transformers.
 
 Both run the same weights — Qwen2.5-Coder-1.5B-Instruct, from the verified GGUF file — and
-expose one streaming call. Models load once per process and are shared (cached loaders).
-
->>> # gen = load_generator(settings); "".join(gen.stream(messages, max_tokens=40))
+expose one streaming call (:class:`qa.generate.Generator`).
 """
 
 from __future__ import annotations
 
-import os
 import threading
-from collections.abc import Callable, Iterator
-from functools import lru_cache
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
-
-from qa.model_files import ensure_model_file
-from qa.settings import Settings
-
-
-class Generator(Protocol):
-    """What the answering step needs from a model."""
-
-    name: str
-
-    def stream(self, messages: list[dict[str, str]], max_tokens: int) -> Iterator[str]:
-        """Yield the reply's text piece by piece (greedy decoding)."""
-        ...
 
 
 class LlamaCppGenerator:
@@ -131,21 +113,3 @@ class TransformersGenerator:
             worker.start()
             yield from streamer
             worker.join()
-
-
-@lru_cache(maxsize=2)
-def _load(backend: str, model_path: str, n_ctx: int, n_threads: int) -> Generator:
-    if backend == "llama_cpp":
-        return LlamaCppGenerator(Path(model_path), n_ctx, n_threads)
-    if backend == "transformers":
-        return TransformersGenerator(Path(model_path), n_threads)
-    raise ValueError(f"unknown backend {backend!r}: use 'llama_cpp' or 'transformers'")
-
-
-def load_generator(
-    settings: Settings, log: Callable[[str], None] = print, progress: bool = False
-) -> Generator:
-    """The shared generator for these settings (the model file is verified first)."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    path = ensure_model_file(settings.model_cache_dir, log, progress)
-    return _load(settings.backend, str(path), settings.n_ctx, settings.n_threads)

@@ -1,0 +1,104 @@
+"""Generation by an OpenAI-compatible chat-completions server, shared by many app processes.
+
+llama.cpp's server (``make serve-llm`` starts llama-cpp-python's), vLLM, Ollama and others
+speak this API. qa asks for greedy decoding (``temperature`` 0) and a short reply
+(``max_tokens``), both standard; anything server-specific — llama.cpp's ``repeat_penalty``
+(the in-process default), vLLM's ``repetition_penalty``, a ``grammar`` or ``json_schema`` —
+goes in ``QA_LLM_OPTIONS`` and is sent as extra fields of the request body.
+
+Every failure to get a reply — a refused connection, a timeout, an error status, a stream
+cut short — becomes :class:`qa.generate.GeneratorUnavailable` with a one-line reason; the
+client keeps no state between calls, so the next question works when the server is back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from qa.generate import GeneratorUnavailable
+from qa.settings import Settings
+
+
+class OpenAIGenerator:
+    """Streams chat completions from ``url`` (the API root, e.g. ``http://host:8080/v1``)."""
+
+    name = "openai"
+
+    def __init__(
+        self,
+        url: str,
+        model: str,
+        api_key: str = "",
+        timeout: float = 60.0,
+        options: dict[str, Any] | None = None,
+    ) -> None:
+        import openai
+
+        self.url = url.rstrip("/")
+        self.model = model
+        self.options = dict(options or {})
+        self.timeout = timeout
+        # The library retries by itself; a reader would rather see the evidence now.
+        self.client = openai.OpenAI(
+            base_url=self.url, api_key=api_key or "none", timeout=timeout, max_retries=0
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OpenAIGenerator:
+        return cls(
+            settings.llm_url,
+            settings.llm_model,
+            settings.llm_api_key.get_secret_value(),
+            settings.llm_timeout,
+            settings.llm_options,
+        )
+
+    def stream(self, messages: list[dict[str, str]], max_tokens: int) -> Iterator[str]:
+        import httpx
+        import openai
+
+        try:
+            chunks = self.client.chat.completions.create(
+                model=self.model,
+                messages=messages,  # type: ignore[arg-type]
+                max_tokens=max_tokens,
+                temperature=0.0,
+                stream=True,
+                extra_body=self.options or None,
+            )
+            for chunk in chunks:
+                if chunk.choices and chunk.choices[0].delta.content:
+                    yield chunk.choices[0].delta.content
+        except openai.APITimeoutError:
+            raise GeneratorUnavailable(
+                f"the model server at {self.url} did not answer within {self.timeout:g} s"
+            ) from None
+        except openai.APIConnectionError:
+            raise GeneratorUnavailable(
+                f"cannot reach the model server at {self.url}: is it running (`make serve-llm`)?"
+            ) from None
+        except openai.APIStatusError as exc:
+            raise GeneratorUnavailable(
+                f"the model server at {self.url} answered HTTP {exc.status_code}: "
+                f"{_first_line(exc.message)}"
+            ) from None
+        except (openai.APIError, httpx.HTTPError) as exc:  # e.g. the stream cut short
+            raise GeneratorUnavailable(
+                f"the model server at {self.url} failed mid-answer ({_first_line(str(exc))})"
+            ) from None
+
+    def check(self) -> str | None:
+        """None when the server lists its models, else why not (a start-up check)."""
+        import openai
+
+        try:
+            self.client.with_options(timeout=min(self.timeout, 5.0)).models.list()
+        except openai.APIError as exc:
+            return f"the model server at {self.url} is not answering ({_first_line(str(exc))})"
+        return None
+
+
+def _first_line(text: str, limit: int = 160) -> str:
+    line = (text or "").strip().splitlines()[0] if (text or "").strip() else "no details"
+    return line if len(line) <= limit else line[: limit - 1] + "…"
