@@ -58,6 +58,7 @@ class OpenAIGenerator:
         import httpx
         import openai
 
+        started = False
         try:
             chunks = self.client.chat.completions.create(
                 model=self.model,
@@ -68,25 +69,22 @@ class OpenAIGenerator:
                 extra_body=self.options or None,
             )
             for chunk in chunks:
+                started = True
                 if chunk.choices and chunk.choices[0].delta.content:
                     yield chunk.choices[0].delta.content
-        except openai.APITimeoutError:
-            raise GeneratorUnavailable(
-                f"the model server at {self.url} did not answer within {self.timeout:g} s"
-            ) from None
-        except openai.APIConnectionError:
-            raise GeneratorUnavailable(
-                f"cannot reach the model server at {self.url}: is it running (`make serve-llm`)?"
-            ) from None
         except openai.APIStatusError as exc:
-            raise GeneratorUnavailable(
-                f"the model server at {self.url} answered HTTP {exc.status_code}: "
-                f"{_first_line(exc.message)}"
-            ) from None
-        except (openai.APIError, httpx.HTTPError) as exc:  # e.g. the stream cut short
-            raise GeneratorUnavailable(
-                f"the model server at {self.url} failed mid-answer ({_first_line(str(exc))})"
-            ) from None
+            why = f"answered HTTP {exc.status_code} ({_first_line(exc.message)})"
+            raise GeneratorUnavailable(f"the model server at {self.url} {why}") from None
+        except (openai.APIError, httpx.HTTPError) as exc:
+            if isinstance(exc, openai.APITimeoutError):
+                why = f"did not answer within {self.timeout:g} s"
+            elif started:  # e.g. the server died while it was writing
+                why = f"failed mid-answer ({_first_line(str(exc))})"
+            elif isinstance(exc, openai.APIConnectionError):
+                why = "cannot be reached (`make serve-llm` starts one)"
+            else:
+                why = f"failed ({_first_line(str(exc))})"
+            raise GeneratorUnavailable(f"the model server at {self.url} {why}") from None
 
     def check(self) -> str | None:
         """None when the server lists its models, else why not (a start-up check)."""
