@@ -3,8 +3,10 @@
     python app.py [--host 127.0.0.1] [--port 7860]
 
 Programs can call it too (gradio_client): ``/chat`` returns the answer text with its ``[n]``
-markers, ``/ask`` the full ``qa ask --json`` object. Gradio's queue runs one answer at a time
-on the one model; other users wait in line and see their place.
+markers, ``/ask`` the full ``qa ask --json`` object. A reader sees the evidence, with its
+sources, as soon as retrieval is done (every reader at once); the model then writes one
+answer per slot (``QA_LLM_SLOTS``, 1 for the in-process model) and the others wait in line,
+seeing their place. With ``QA_LLM_URL`` several app processes share one model server.
 
 The Library tab lists the indexed documents, adds files (drag and drop, several at once) and
 removes them; the chat keeps answering from the previous index while a file is indexed.
@@ -24,7 +26,7 @@ import gradio as gr
 from qa.answer import Answerer
 from qa.index import ensure_index
 from qa.ingest.formats import SUFFIXES
-from qa.render import answer_markdown, evidence_html, retrieved_html, source_html
+from qa.render import answer_markdown, evidence_html, source_html
 from qa.serve.live import COLUMNS, LiveLibrary
 from qa.settings import Settings
 
@@ -55,34 +57,54 @@ def _history(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
 def build_app(answerer: Answerer, library: LiveLibrary | None = None) -> gr.Blocks:
     live = library or LiveLibrary(answerer, answerer.settings)
     profile = answerer.profile
+    slots = answerer.settings.llm_slots
 
     def year_choices() -> list[str]:
         return ["All", *map(str, live.answerer.index.years)]
 
-    def respond(
+    def find_evidence(
         message: str, history: list[dict[str, Any]], year: str
-    ) -> Iterator[tuple[list[dict[str, Any]], str, str]]:
+    ) -> tuple[list[dict[str, Any]], str, str, Any]:
+        """Step 1, at once for every reader: retrieval and the evidence, with its sources."""
         answerer = live.answerer  # the newest index, fixed for this answer
         names = {d.id: d.title for d in answerer.index.documents.values()}
         history = list(history or [])
-        turns = _history(history)
+        plan = answerer.prepare(message, _history(history), _years(year))
         history.append({"role": "user", "content": message})
-        history.append({"role": "assistant", "content": "…"})
-        yield history, "", ""
+        if plan.done is not None:  # answered without the model
+            history.append({"role": "assistant", "content": answer_markdown(plan.done)})
+            return history, "", source_html(plan.done.citations, names), None
+        waiting = "*The evidence is on the right; the model is writing the answer…*"
+        history.append({"role": "assistant", "content": waiting})
+        return history, "", evidence_html(plan.evidence(), names), (answerer, plan)
+
+    def write_answer(
+        history: list[dict[str, Any]], pending: Any
+    ) -> Iterator[tuple[list[dict[str, Any]], Any, Any]]:
+        """Step 2, one reader at a time per model slot: the lead, checked, then the reply."""
+        if pending is None:
+            return
+        answerer, plan = pending
+        names = {d.id: d.title for d in answerer.index.documents.values()}
+        history = list(history)
         draft = ""
-        for event in answerer.stream(message, turns, _years(year)):
-            if event.kind == "sources":
-                yield history, "", retrieved_html(event.data, names)
-            elif event.kind == "evidence":
-                yield history, "", evidence_html(event.data)
-            elif event.kind == "token":
+        for event in answerer.compose(plan):
+            if event.kind == "token":
                 draft += event.data
                 history[-1] = {"role": "assistant", "content": f"*{draft}*  \n(checking…)"}
-                yield history, "", gr.skip()
+                yield history, gr.skip(), None
             elif event.kind == "answer":
-                answer = event.data
-                history[-1] = {"role": "assistant", "content": answer_markdown(answer)}
-                yield history, "", source_html(answer.citations, names)
+                history[-1] = {"role": "assistant", "content": answer_markdown(event.data)}
+                yield history, source_html(event.data.citations, names), None
+
+    def respond(
+        message: str, history: list[dict[str, Any]], year: str
+    ) -> Iterator[tuple[list[dict[str, Any]], str, Any]]:
+        """Both steps in one call, for programs (``/respond``)."""
+        first, box, panel, pending = find_evidence(message, history, year)
+        yield first, box, panel
+        for chat, panel, _ in write_answer(first, pending):
+            yield chat, box, panel
 
     def chat(question: str, year: str = "All") -> str:
         """Answer text with [n] markers."""
@@ -163,17 +185,35 @@ def build_app(answerer: Answerer, library: LiveLibrary | None = None) -> gr.Bloc
         files.upload(upload, files, [*lib_out, files], concurrency_id="library", api_name="upload")
         drop.click(remove, doomed, lib_out, concurrency_id="library", api_name="remove")
         demo.load(library_view, None, lib_out, api_name=False)  # each visit: the newest index
-        box.submit(respond, [box, chatbot, year], [chatbot, box, sources], api_name="respond")
-        send.click(respond, [box, chatbot, year], [chatbot, box, sources], api_name=False)
-        new.click(lambda: ([], "", ""), None, [chatbot, box, sources], api_name=False)
+        # Evidence first, for everyone at once; then the model, one reader per slot: the
+        # queue shows each reader's place on the conversation while the evidence stays up.
+        pending = gr.State(None)
+        for trigger in (box.submit, send.click):
+            trigger(
+                find_evidence, [box, chatbot, year], [chatbot, box, sources, pending],
+                concurrency_id="evidence", concurrency_limit=8, api_name=False,
+            ).then(
+                write_answer, [chatbot, pending], [chatbot, sources, pending],
+                concurrency_id="model", concurrency_limit=slots, api_name=False,
+                show_progress="minimal", show_progress_on=[chatbot],
+            )  # fmt: skip
+        new.click(lambda: ([], "", "", None), None, [chatbot, box, sources, pending],
+                  api_name=False)  # fmt: skip
         hidden_q = gr.Textbox(visible=False)
         hidden_history = gr.Textbox(visible=False)
         hidden_out = gr.Textbox(visible=False)
         hidden_json = gr.JSON(visible=False)
-        gr.Button(visible=False).click(chat, [hidden_q, year], hidden_out, api_name="chat")
+        hidden_chat = gr.Chatbot(visible=False)
+        hidden_html = gr.HTML(visible=False)
+        model = {"concurrency_id": "model", "concurrency_limit": slots}
+        gr.Button(visible=False).click(chat, [hidden_q, year], hidden_out, api_name="chat", **model)
         gr.Button(visible=False).click(
-            ask, [hidden_q, year, hidden_history], hidden_json, api_name="ask"
+            ask, [hidden_q, year, hidden_history], hidden_json, api_name="ask", **model
         )
+        gr.Button(visible=False).click(
+            respond, [hidden_q, hidden_chat, year], [hidden_chat, hidden_q, hidden_html],
+            api_name="respond", **model,
+        )  # fmt: skip
     return demo
 
 
@@ -186,7 +226,10 @@ def main() -> None:
     args = parser.parse_args()
     settings = Settings()
     answerer = Answerer(ensure_index(settings), settings)
-    answerer.generator  # load the model before the first visitor waits for it  # noqa: B018
+    generator = answerer.warm()  # the first visitor waits for no loading
+    problem = generator.check() if hasattr(generator, "check") else None
+    if problem:  # the app still starts: answers show their evidence until the server is up
+        print(f"qa: warning: {problem}", flush=True)
     demo = build_app(answerer)
     print(f"qa is running at http://{args.host}:{args.port}/", flush=True)
     demo.queue(default_concurrency_limit=1).launch(

@@ -130,6 +130,11 @@ class Answerer:
         self.system = system_prompt(self.profile.description)
         self.note = coverage_note(index.years, list(self.kinds.values()), self.profile)
 
+    def warm(self) -> Generator:
+        """Load the embedder and the model now, so the first reader waits for neither."""
+        self.retriever.search("warm up")
+        return self.generator
+
     @property
     def generator(self) -> Generator:
         if self._generator is None:

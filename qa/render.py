@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 
-from qa.records import Answer, Citation, Hit
+from qa.records import Answer, Citation
 
 
 def highlighted(text: str, quote: str) -> str:
@@ -52,32 +52,35 @@ def _where(year: int | None, page: int | None) -> list[str]:
     return [str(year)] * (year is not None) + [f"p. {page}"] * (page is not None)
 
 
-def retrieved_html(hits: list[Hit], titles: dict[str, str]) -> str:
-    """What retrieval found, shown while the model is still writing."""
-    if not hits:
-        return "<p class='qa-none'>No passages found.</p>"
-    rows = [
-        f"<li>{html.escape(titles.get(h.passage.doc_id, h.passage.doc))} · "
-        f"{' · '.join(_where(h.passage.year, h.passage.page))}: "
-        f"{html.escape(h.passage.text[:160])}…</li>"
-        for h in hits
-    ]
-    return (
-        "<p><b>Reading these passages…</b></p><ol class='qa-retrieved'>" + "".join(rows) + "</ol>"
-    )
+def evidence_html(evidence: list[dict], titles: dict[str, str] | None = None) -> str:
+    """The evidence sentences, grouped under their sources, shown before the model's lead.
 
-
-def evidence_html(evidence: list[dict]) -> str:
-    """The evidence sentences the model is reading, numbered, shown before its lead arrives.
-
-    >>> evidence_html([{"n": 1, "passage_id": "d#0", "text": "A <b> quote."}]).split("<li>")[1]
-    '[1] A &lt;b&gt; quote.</li></ol>'
+    >>> out = evidence_html([{"n": 1, "passage_id": "d#0", "year": 2016, "text": "A <b>."}],
+    ...                      {"d": "Minutes"})
+    >>> "<b>[1]</b> Minutes · 2016" in out and "“A &lt;b&gt;.”" in out
+    True
     """
     if not evidence:
         return "<p class='qa-none'>No evidence found.</p>"
-    rows = "".join(f"<li>[{e['n']}] {html.escape(e['text'])}</li>" for e in evidence)
+    cards: list[str] = []
+    last = None
+    for e in evidence:
+        if (e["n"], e["passage_id"]) != last:
+            last = (e["n"], e["passage_id"])
+            doc_id = e["passage_id"].split("#")[0]
+            title = (titles or {}).get(doc_id, e.get("doc", doc_id))
+            where = "".join(f" · {w}" for w in _where(e.get("year"), e.get("page")))
+            if cards:
+                cards.append("</div>")
+            cards.append(
+                f"<div class='qa-source qa-evidence'><div class='qa-source-head'><b>[{e['n']}]"
+                f"</b> {html.escape(title)}{where}</div>"
+            )
+        cards.append(f"<blockquote class='qa-quote'>“{html.escape(e['text'])}”</blockquote>")
+    cards.append("</div>")
     return (
-        f"<p><b>Evidence</b> (the model is reading these):</p><ol class='qa-evidence'>{rows}</ol>"
+        "<p id='qa-evidence'><b>Evidence</b>: the best quotes found, with their sources. "
+        "The answer is written from them.</p>" + "".join(cards)
     )
 
 
@@ -87,4 +90,6 @@ def answer_markdown(answer: Answer) -> str:
     lines = [html.escape(line) for line in answer.answer.splitlines() if line.strip()]
     if answer.abstained:
         lines[0] = f"⚠️ **Not answered from the corpus.** {lines[0]}"
+    elif answer.reason == "model unavailable":
+        lines[0] = f"⚠️ **The model is unavailable.** {lines[0]}"
     return "  \n".join(lines)

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.slow
 SCREENSHOT = PROJECT_ROOT / "eval" / "reports" / "ui-screenshot.png"
 UPLOAD_SCREENSHOT = PROJECT_ROOT / "eval" / "reports" / "ui-upload-screenshot.png"
 LIBRARY_SCREENSHOT = PROJECT_ROOT / "eval" / "reports" / "ui-library-screenshot.png"
+QUEUE_SCREENSHOT = PROJECT_ROOT / "eval" / "reports" / "ui-queue-screenshot.png"
 
 
 def _driver():
@@ -39,26 +40,64 @@ def _driver():
     return webdriver.Chrome(service=Service(driver_path), options=options)
 
 
-def test_question_in_the_browser_shows_a_cited_answer(index, settings: Settings) -> None:
+def test_evidence_comes_first_and_waiting_readers_see_their_place(index, settings) -> None:
+    """Two readers ask at once; the model writes one answer at a time. Both see the cited
+    evidence before any answer is finished, the second sees its place in the queue, and
+    both then get a cited answer."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
     answerer = Answerer(index, settings, load_generator(settings, log=lambda _: None))
+    answerer.warm()
     demo, url = _launch(answerer)
-    driver = _driver()
+    readers = [_driver(), _driver()]
+    questions = [
+        "Who moderated the panel at the 2014 dialogue?",
+        "How many Member States intervened in the 2017 dialogue?",
+    ]
+    evidence, answered, queued = [None, None], [None, None], False
     try:
-        driver.get(url)
-        box = _wait(lambda: driver.find_element(By.CSS_SELECTOR, "textarea"), 60)
-        box.send_keys("Who moderated the panel at the 2014 dialogue?")
-        box.send_keys(Keys.ENTER)
-        source = _wait(lambda: driver.find_element(By.CSS_SELECTOR, ".qa-source"), 120)
-        assert "Dieng" in driver.find_element(By.TAG_NAME, "body").text
-        assert "[1]" in source.text and "“" in source.text  # numbered citation with its quote
-        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        driver.save_screenshot(str(SCREENSHOT))
+        boxes = []
+        for driver in readers:
+            driver.get(url)
+            boxes.append(_wait(lambda d=driver: d.find_element(By.CSS_SELECTOR, "textarea"), 60))
+        for box, question in zip(boxes, questions):
+            box.send_keys(question)
+        t0 = time.monotonic()
+        for box in boxes:
+            box.send_keys(Keys.ENTER)
+        while None in answered and time.monotonic() - t0 < 240:
+            for i, driver in enumerate(readers):
+                now = time.monotonic() - t0
+                if evidence[i] is None and driver.find_elements(By.ID, "qa-evidence"):
+                    evidence[i] = now
+                final = "div.qa-source:not(.qa-evidence)"
+                if answered[i] is None and driver.find_elements(By.CSS_SELECTOR, final):
+                    answered[i] = now
+                if evidence[i] and not answered[i] and "queue:" in _text(driver):
+                    if not queued:
+                        driver.save_screenshot(str(QUEUE_SCREENSHOT))
+                    queued = True
+            time.sleep(0.05)
+        assert None not in answered, (evidence, answered)
+        assert max(evidence) < min(answered)  # evidence for both before any answer is done
+        assert queued  # the reader behind saw its place in the queue
+        bodies = [_text(driver) for driver in readers]
+        assert "Dieng" in bodies[0] and "73" in bodies[1]
+        for driver in readers:
+            source = driver.find_element(By.CSS_SELECTOR, "div.qa-source:not(.qa-evidence)")
+            assert "[1]" in source.text and "“" in source.text  # a numbered quote
+        readers[0].save_screenshot(str(SCREENSHOT))
     finally:
-        driver.quit()
+        for driver in readers:
+            driver.quit()
         demo.close()
+
+
+def _text(driver) -> str:
+    from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.TAG_NAME, "body").text
 
 
 def test_uploaded_pdf_is_searchable_and_cited_with_its_page(tmp_path: Path) -> None:
@@ -96,7 +135,8 @@ def test_uploaded_pdf_is_searchable_and_cited_with_its_page(tmp_path: Path) -> N
         box = _wait(lambda: driver.find_element(By.CSS_SELECTOR, "textarea"), 30)
         box.send_keys("How often is the backup generator tested?")
         box.send_keys(Keys.ENTER)
-        source = _wait(lambda: driver.find_element(By.CSS_SELECTOR, ".qa-source"), 180)
+        final = "div.qa-source:not(.qa-evidence)"  # a citation card, not the evidence
+        source = _wait(lambda: driver.find_element(By.CSS_SELECTOR, final), 180)
         assert "p. 2" in source.text  # the citation names the PDF's page
         assert "fourteen days" in driver.find_element(By.TAG_NAME, "body").text
         driver.save_screenshot(str(UPLOAD_SCREENSHOT))
