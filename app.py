@@ -188,10 +188,10 @@ def build_app(answerer: Answerer, library: LiveLibrary | None = None) -> gr.Bloc
         # Evidence first, for everyone at once; then the model, one reader per slot: the
         # queue shows each reader's place on the conversation while the evidence stays up.
         pending = gr.State(None)
-        for trigger in (box.submit, send.click):
+        for trigger, api in ((box.submit, "evidence"), (send.click, False)):
             trigger(
                 find_evidence, [box, chatbot, year], [chatbot, box, sources, pending],
-                concurrency_id="evidence", concurrency_limit=8, api_name=False,
+                concurrency_id="evidence", concurrency_limit=8, api_name=api,
             ).then(
                 write_answer, [chatbot, pending], [chatbot, sources, pending],
                 concurrency_id="model", concurrency_limit=slots, api_name=False,

@@ -8,6 +8,8 @@
   loaded, on the held-out mixed-format folder (eval/techdocs/corpus) by default.
 - A one-file update: one file of that folder changes, the index is brought up to date.
 - Growth: the shipped corpus copied 1×, 4× and 16× into one folder, built from scratch.
+- Answers: seconds to the first cited evidence (what the app shows before the model's
+  phrasing) and to the finished answer, p50/p95, on the first questions of the frozen test part.
 """
 
 from __future__ import annotations
@@ -76,6 +78,28 @@ def bench_growth(corpus: Path, factors: tuple[int, ...] = (1, 4, 16)) -> list[di
     return rows
 
 
+def bench_answers(settings: Settings, questions: list, n: int) -> dict:
+    """Seconds until a reader sees the cited evidence, and until the finished answer, for
+    ``n`` questions answered one after another with the model loaded (as in the app)."""
+    from qa.answer import Answerer
+
+    answerer = Answerer(ensure_index(settings, progress=False), settings)
+    answerer.warm()
+    evidence, final = [], []
+    for q in questions[:n]:
+        t0 = time.perf_counter()
+        plan = answerer.prepare(q.question, q.history)
+        evidence.append(time.perf_counter() - t0)
+        for _ in answerer.compose(plan):
+            pass
+        final.append(time.perf_counter() - t0)
+    return {
+        "n": len(final),
+        "evidence_s": [round(percentile(evidence, p), 2) for p in (0.5, 0.95)],
+        "answer_s": [round(percentile(final, p), 2) for p in (0.5, 0.95)],
+    }
+
+
 def bench_build(runs: int, corpus: Path) -> list[float]:
     times = []
     qa = Path(sys.executable).with_name("qa")
@@ -94,6 +118,7 @@ def bench_build(runs: int, corpus: Path) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="index builds to time")
+    parser.add_argument("--answers", type=int, default=40, help="questions to answer")
     parser.add_argument(
         "--corpus", type=Path, default=ROOT / "eval" / "techdocs" / "corpus",
         help="folder for the build benchmarks",
@@ -113,7 +138,10 @@ def main() -> None:
         t0 = time.perf_counter()
         retriever.search(query)
         latencies.append((time.perf_counter() - t0) * 1000)
+    test_part = load_questions(ROOT / "eval" / "questions.jsonl", "test")
+    answers = bench_answers(settings, test_part, args.answers)
     result = {
+        "answers": answers,
         "index_build_s": {
             "runs": [round(b, 2) for b in builds],
             "median": statistics.median(builds),
@@ -144,7 +172,13 @@ def main() -> None:
         f"query latency (hybrid, warm, {len(latencies)} questions): "
         f"p50 {result['query_ms']['p50']} ms, p95 {result['query_ms']['p95']} ms"
     )
-    print(f"peak RSS of the query process: {result['peak_rss_mb']} MB")
+    a = answers
+    print(
+        f"{a['n']} questions answered one by one (model loaded): first cited evidence p50 "
+        f"{a['evidence_s'][0]} s / p95 {a['evidence_s'][1]} s (target ≤ 1 s); finished "
+        f"answer p50 {a['answer_s'][0]} s / p95 {a['answer_s'][1]} s"
+    )
+    print(f"peak RSS of the query process (model loaded): {result['peak_rss_mb']} MB")
     print(json.dumps(result))
 
 

@@ -1,23 +1,38 @@
-"""Load check: 8 concurrent API sessions against the app; all must get cited answers.
+"""Load check: concurrent readers against the app, in-process model vs a shared model server.
 
-    make load-check          # or: .venv/bin/python eval/load_check.py [--url URL] [-n 8]
+    make load-check          # or: .venv/bin/python eval/load_check.py [-n 16] [--modes ...]
 
-Without --url it starts the app in this process (real index, real model) on a free port.
-Gradio's queue runs one answer at a time on the one model; the others wait their turn.
-Prints the wall time and the slowest answer; exits 1 if any session failed or got no citation.
+Two set-ups, side by side in one run, each started fresh as separate processes:
+- **in-process**: one app process (``python app.py``) holding the model;
+- **server**: ``qa serve-llm``'s llama-cpp-python server and two app processes started with
+  ``QA_LLM_URL`` pointing at it; readers alternate between the two apps.
+
+Each reader asks its question through the app's API: first ``/evidence`` (retrieval and the
+quotes a reader sees before the model's phrasing), then ``/ask`` (the full answer). Prints a
+table — readers, cited answers, wall time, per-reader p50/p95 of first evidence and of the
+answer, and each process's peak memory (VmHWM) — writes it to eval/reports/, and exits 1 if
+any reader got no cited answer.
 """
 
 from __future__ import annotations
 
 import argparse
-import socket
+import os
+import statistics
+import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from qa.evaluate import percentile  # noqa: E402
+from qa.generate.server import free_port, start_server  # noqa: E402
+from qa.model_files import ensure_model_file  # noqa: E402
+from qa.settings import Settings  # noqa: E402
 
 QUESTIONS = [
     "Who moderated the panel at the 2014 dialogue?",
@@ -28,60 +43,136 @@ QUESTIONS = [
     "Who was on the 2017 panel?",
     "Which countries led the veto restraint initiative?",
     "How many Member States intervened in the 2014 dialogue?",
+    "Who opened the 2014 dialogue?",
+    "What was the theme of the 2017 dialogue?",
+    "Who chaired the 2016 dialogue?",
+    "Which code of conduct did states mention in 2016?",
+    "What was the theme of the 2014 dialogue?",
+    "How many Member States spoke in the 2016 dialogue?",
+    "Who gave the closing remarks in 2017?",
+    "Which regional organisations were mentioned in 2014?",
 ]
 
 
-def start_app() -> tuple[object, str]:
-    from app import build_app
-    from qa.answer import Answerer
-    from qa.index import ensure_index
-    from qa.settings import Settings
-
-    settings = Settings()
-    answerer = Answerer(ensure_index(settings, progress=False), settings)
-    answerer.generator  # load the model first  # noqa: B018
-    demo = build_app(answerer)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    demo.queue(default_concurrency_limit=1).launch(
-        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True
-    )
-    return demo, f"http://127.0.0.1:{port}/"
+def _peak_rss_mb(pid: int) -> float:
+    """The process's peak resident memory so far (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
-def one_session(url: str, question: str) -> tuple[str, float, dict]:
+def _start_app(env: dict[str, str], log: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "app.py"), "--port", str(port)],
+        env={**os.environ, **env}, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/"
     from gradio_client import Client
 
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the app exited with code {process.returncode}; see {log}")
+        try:
+            Client(url, verbose=False)
+            return process, url
+        except Exception:
+            time.sleep(1)
+    process.kill()
+    raise RuntimeError(f"the app did not start within 300 s; see {log}")
+
+
+def _reader(client, question: str) -> tuple[str, float, float, dict]:
     t0 = time.perf_counter()
-    out = Client(url, verbose=False).predict(question, "All", "", api_name="/ask")
-    return question, time.perf_counter() - t0, out
+    client.predict(question, [], "All", api_name="/evidence")
+    evidence = time.perf_counter() - t0
+    out = client.predict(question, "All", "", api_name="/ask")
+    return question, evidence, time.perf_counter() - t0, out
+
+
+def run(mode: str, n: int, reports: Path) -> dict:
+    """Start the set-up, let ``n`` readers ask at once, stop it; return the measurements."""
+    from gradio_client import Client
+
+    settings = Settings()
+    log = reports / f"load-{mode}.log"
+    log.write_bytes(b"")
+    processes: dict[str, subprocess.Popen] = {}
+    try:
+        if mode == "in-process":
+            processes["app"], url = _start_app({"QA_LLM_URL": ""}, log)
+            urls = [url]
+        else:
+            model = ensure_model_file(settings.model_cache_dir, log=lambda _: None)
+            processes["server"], api = start_server(model, settings, log=log)
+            urls = []
+            for name in ("app 1", "app 2"):
+                processes[name], url = _start_app({"QA_LLM_URL": api}, log)
+                urls.append(url)
+        questions = [QUESTIONS[i % len(QUESTIONS)] for i in range(n)]
+        clients = [Client(urls[i % len(urls)], verbose=False) for i in range(n)]
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=n) as pool:
+            results = list(pool.map(_reader, clients, questions))
+        wall = time.perf_counter() - t0
+        memory = {name: _peak_rss_mb(p.pid) for name, p in processes.items()}
+    finally:
+        for p in processes.values():
+            p.terminate()
+        for p in processes.values():
+            p.wait(timeout=60)
+    cited = [bool(out.get("citations")) and not out.get("abstained") for *_, out in results]
+    for (question, evidence, total, _), ok in sorted(zip(results, cited), key=lambda r: r[0][2]):
+        print(f"  {mode:10} evidence {evidence:5.1f} s  answer {total:5.1f} s  "
+              f"{'cited' if ok else 'NOT CITED'}  {question}")  # fmt: skip
+    evidence = [r[1] for r in results]
+    totals = [r[2] for r in results]
+    return {
+        "mode": mode, "readers": n, "cited": sum(cited), "wall": wall,
+        "evidence": (statistics.median(evidence), percentile(evidence, 0.95)),
+        "answer": (statistics.median(totals), percentile(totals, 0.95)),
+        "memory": memory,
+    }  # fmt: skip
+
+
+def table(rows: list[dict]) -> str:
+    lines = [
+        "| set-up | readers | cited answers | wall | first evidence p50 / p95 | answer p50 / p95 "
+        "| peak RSS per process |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        memory = ", ".join(f"{name} {mb / 1024:.2f} GB" for name, mb in r["memory"].items())
+        lines.append(
+            f"| {r['mode']} | {r['readers']} | {r['cited']}/{r['readers']} | {r['wall']:.1f} s "
+            f"| {r['evidence'][0]:.2f} / {r['evidence'][1]:.2f} s "
+            f"| {r['answer'][0]:.1f} / {r['answer'][1]:.1f} s | {memory} |"
+        )
+    return "\n".join(lines)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", help="a running app (default: start one here)")
-    parser.add_argument("-n", type=int, default=8, help="concurrent sessions (≤ 8 questions)")
+    parser.add_argument("-n", type=int, default=16, help="concurrent readers")
+    parser.add_argument("--modes", nargs="+", default=["in-process", "server"],
+                        choices=["in-process", "server"])  # fmt: skip
     args = parser.parse_args()
-    demo, url = (None, args.url) if args.url else start_app()
-    questions = QUESTIONS[: args.n]
-    t0 = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=len(questions)) as pool:
-        results = list(pool.map(lambda q: one_session(url, q), questions))
-    wall = time.perf_counter() - t0
-    failed = 0
-    for question, seconds, out in sorted(results, key=lambda r: r[1]):
-        cited = bool(out.get("citations")) and not out.get("abstained")
-        failed += not cited
-        print(f"{seconds:6.1f} s  {'cited' if cited else 'NOT CITED'}  {question}")
-    slowest = max(r[1] for r in results)
-    print(
-        f"\n{len(results)} concurrent sessions: wall {wall:.1f} s, slowest answer "
-        f"{slowest:.1f} s, {len(results) - failed}/{len(results)} cited answers"
+    reports = ROOT / "eval" / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
+    rows = [run(mode, args.n, reports) for mode in args.modes]
+    text = table(rows)
+    print("\n" + text)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = reports / f"load-check-{stamp}.md"
+    out.write_text(
+        f"# Load check ({stamp})\n\n`make load-check`: {args.n} concurrent readers, each "
+        "asking `/evidence` then `/ask`; the server set-up is one `qa serve-llm` server "
+        "shared by two app processes.\n\n" + text + "\n"
     )
-    if demo is not None:
-        demo.close()
-    return 1 if failed else 0
+    print(f"\nreport: {out}")
+    return 0 if all(r["cited"] == r["readers"] for r in rows) else 1
 
 
 if __name__ == "__main__":
