@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 
-.PHONY: install index model browser run test lint bench eval eval-retrieval load-check clean
+.PHONY: install index model browser run serve-llm test lint bench eval eval-retrieval load-check clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -34,6 +34,12 @@ model: install
 run: index model
 	$(BIN)/python app.py
 
+# The model as an OpenAI-compatible server on 127.0.0.1 (LLM_PORT, default 8080), for app
+# processes started with QA_LLM_URL=http://127.0.0.1:8080/v1 (see README, "Serving many readers").
+LLM_PORT ?= 8080
+serve-llm: model
+	$(BIN)/qa serve-llm --port $(LLM_PORT)
+
 lint: install
 	$(BIN)/ruff check qa tests app.py eval
 	$(BIN)/ruff format --check qa tests app.py eval
@@ -55,7 +61,7 @@ eval: index model
 eval-retrieval: index
 	$(BIN)/qa eval --retrieval
 
-# 8 concurrent API sessions against an app started here; prints wall time and slowest answer.
+# 16 concurrent readers: one in-process app vs one model server shared by two apps.
 load-check: index model
 	$(BIN)/python eval/load_check.py
 
