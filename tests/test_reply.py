@@ -105,11 +105,17 @@ def test_evidence_field_is_what_the_model_read(index, settings: Settings) -> Non
     answerer, model = _answerer(index, settings, "Mr. Adama Dieng moderated the panel.")
     result = answerer.ask("Who moderated the panel at the 2014 dialogue?").to_dict()
     prompt = model.prompts[0][-1]["content"]
-    passages = {p["passage_id"]: p["text"] for p in result["passages"]}
+    passages = {p["passage_id"]: p for p in result["passages"]}
     assert result["evidence"]
     for e in result["evidence"]:
-        assert set(e) == {"n", "passage_id", "text"}
-        assert e["text"] in passages[e["passage_id"]]  # a verbatim sentence of a passage
+        assert set(e) == {"n", "passage_id", "text", "doc", "year", "page"}
+        passage = passages[e["passage_id"]]
+        assert e["text"] in passage["text"]  # a verbatim sentence of a passage
+        assert (e["doc"], e["year"], e["page"]) == (
+            passage["doc"],
+            passage["year"],
+            passage["page"],
+        )  # its source, shown
         assert e["text"] in prompt and f"[{e['n']}]" in prompt
     words = sum(len(e["text"].split()) for e in result["evidence"])
     assert words <= settings.evidence_words * 1.5

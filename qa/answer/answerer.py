@@ -16,21 +16,21 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
+from qa.answer.fallback import closest, correction, not_said, refusal
+from qa.answer.plan import Event, Part, Plan, single_year
 from qa.compose import reply_text
-from qa.evidence import Source, idf_table, select_sources
+from qa.evidence import idf_table, select_sources
 from qa.followup import rewrite
 from qa.generate import Generator, GeneratorUnavailable, load_generator
 from qa.index import Index
 from qa.premise import coverage_note, misplaced_names, uncovered_year, unknown_names
 from qa.prompt import canonical, messages, parse_reply, system_prompt
 from qa.question import QuestionError, clean_question
-from qa.records import Answer, Hit
+from qa.records import Answer
 from qa.retrieve import Retrieval, Retriever
 from qa.settings import Settings
-from qa.tokenize import tokenize
 from qa.verify import Claim, fold, is_negative, verify_draft
 
 _YES_NO = re.compile(r"^\W*(?:yes|no)\b", re.I)
@@ -39,71 +39,6 @@ _OVERRIDE = re.compile(
     r"instructions?|rules?|prompt|context)\b|\byou are now\b|\bsystem prompt\b",
     re.I,
 )
-_YEAR_LIST = re.compile(
-    r"\b(?:19|20)\d\d(?:\s*(?:,|and|vs\.?|versus|to|or|&|-|–)\s*(?:in\s+)?(?:19|20)\d\d)+\b"
-)
-
-
-def single_year(question: str, year: int) -> str:
-    """The question asked of one year: "the 2014 and 2017 themes" → "the 2014 themes".
-
-    >>> single_year("compare the 2014 and 2017 themes", 2017)
-    'compare the 2017 themes'
-    >>> single_year("who spoke in 2014 and in 2016?", 2014)
-    'who spoke in 2014?'
-    """
-    single = _YEAR_LIST.sub(str(year), question)
-    if single == question:  # years scattered in the sentence: name just this one
-        single = re.sub(r"\b(?:19|20)\d\d\b", str(year), question)
-    return single
-
-
-@dataclass(frozen=True)
-class Event:
-    """One step of a streamed answer: ``sources`` (hits), ``evidence`` (what the model will
-    read, as ``qa ask --json`` entries), ``token`` (draft text), ``answer``."""
-
-    kind: str
-    data: Any
-
-
-@dataclass(frozen=True)
-class Part:
-    """One question put to the model (a comparison gets one per year) and its evidence."""
-
-    year: int | None
-    question: str
-    sources: list[Source]
-
-
-@dataclass
-class Plan:
-    """Everything decided before the model is asked."""
-
-    question: str
-    standalone: str
-    retrieval: Retrieval
-    parts: list[Part] = field(default_factory=list)
-    verdict: tuple[str, str, list[Claim]] | None = None  # (text, reason, claims): no model
-    started: float = field(default_factory=time.perf_counter)
-    retrieved: float | None = None  # when retrieval finished (None: it never ran)
-    done: Answer | None = None  # answered without the model (refused, or a premise verdict)
-
-    def evidence(self) -> list[dict[str, Any]]:
-        """What the model reads: one entry per sentence, with its source number."""
-        return [
-            {
-                "n": s.n,
-                "passage_id": s.hit.passage.id,
-                "doc": s.hit.passage.doc,
-                "year": s.hit.passage.year,
-                "page": s.hit.passage.page,
-                "text": text,
-            }
-            for part in self.parts
-            for s in part.sources
-            for text in s.sentence_list()
-        ]
 
 
 class Answerer:
@@ -200,7 +135,7 @@ class Answerer:
             question = clean_question(question)
         except QuestionError as exc:
             plan = Plan(raw, raw, Retrieval([], [], []), started=t0)
-            plan.done = self._refusal(raw, str(exc), "invalid question", t0)
+            plan.done = refusal(raw, str(exc), "invalid question", t0)
             return plan
         if _OVERRIDE.search(question):
             msg = (
@@ -208,7 +143,7 @@ class Answerer:
                 "instructions. Ask a question about the documents instead."
             )
             plan = Plan(question, question, Retrieval([], [], []), started=t0)
-            plan.done = self._refusal(question, msg, "instruction", t0)
+            plan.done = refusal(question, msg, "instruction", t0)
             return plan
         plan = self.plan(question, history, years)
         plan.started, plan.retrieved = t0, time.perf_counter()
@@ -263,9 +198,9 @@ class Answerer:
         if claims:
             answer = self._answer(plan, claims, None, None)
         else:
-            closest = self._closest(plan) if not all(negatives) else []
-            reason = "no claim could be verified" if closest else "model found no answer"
-            answer = self._answer(plan, closest, self._not_said(plan, closest), reason)
+            nearest = closest(plan) if not all(negatives) else []
+            reason = "no claim could be verified" if nearest else "model found no answer"
+            answer = self._answer(plan, nearest, not_said(plan, self.note, nearest), reason)
         answer.draft = "\n".join(drafts)
         answer.timings["generate_ms"] = (t_generated - t_model) * 1000
         if first_token is not None:
@@ -342,60 +277,10 @@ class Answerer:
             return f"The corpus does not mention {listed}. {self.note}", "unknown name", []
         misplaced = misplaced_names(question, covered, self.year_tokens, self.idf, self.profile)
         if misplaced:
-            return self._correction(covered, misplaced, plan.retrieval.hits)
+            return correction(covered, misplaced, plan.retrieval.hits, self.kinds)
         return None
 
-    def _correction(
-        self, years: list[int], misplaced: list[tuple[str, list[int]]], hits: list[Hit]
-    ) -> tuple[str, str, list[Claim]]:
-        """Say the asked-for year never mentions the names, and quote where they do appear."""
-        names = [name for name, _ in misplaced]
-        asked = " and ".join(map(str, years))
-        text = f"The {asked} records do not mention {' or '.join(names)}."
-        claims: list[Claim] = []
-        for i, hit in enumerate(hits):
-            if hit.passage.year in years:
-                continue
-            for sentence in hit.passage.sentence_texts():
-                tokens = set(tokenize([sentence])[0])
-                found = [n for n in names if set(tokenize([n])[0]) <= tokens]
-                if found:
-                    kind = self.kinds.get(hit.passage.doc_id, "record")
-                    lead = f"The {hit.passage.year} {kind} mentions {' and '.join(found)}"
-                    claims.append(Claim(lead, i, sentence))
-                    names = [n for n in names if n not in found]
-                    break
-            if not names:
-                break
-        return text, "false premise", claims
-
-    def _closest(self, plan: Plan) -> list[Claim]:
-        """The best-ranked evidence sentence: what the records say nearest to the question."""
-        sources = [s for part in plan.parts for s in part.sources]
-        if not sources:
-            return []
-        best = max(sources, key=lambda s: s.best_score)
-        return [Claim("", plan.retrieval.hits.index(best.hit), best.best_sentence())]
-
-    def _not_said(self, plan: Plan, closest: list[Claim] | None = None) -> str:
-        years = plan.retrieval.years
-        scope = f" for {' and '.join(map(str, years))}" if years else ""
-        if closest:
-            return (
-                f"The corpus does not say{scope}: no passage states an answer that can be "
-                f"checked. {self.note} The closest the records come:"
-            )
-        return f"The corpus does not say{scope}: no passage supports an answer. {self.note}"
-
     # -- the answer record ----------------------------------------------------------------
-
-    def _refusal(self, question: str, message: str, reason: str, t0: float) -> Answer:
-        total = (time.perf_counter() - t0) * 1000
-        return Answer(
-            question=question, answer=message, abstained=True, citations=[], hits=[],
-            rewritten_question=question, reason=reason,
-            timings={"retrieve_ms": 0.0, "generate_ms": 0.0, "total_ms": total},
-        )  # fmt: skip
 
     def _answer(
         self, plan: Plan, claims: list[Claim], lead: str | None, reason: str | None

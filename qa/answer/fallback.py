@@ -1,0 +1,67 @@
+"""Replies that do not rest on the model's lead: refusals, corrections of a false premise,
+"the corpus does not say", and the closest sentence the records hold."""
+
+from __future__ import annotations
+
+import time
+
+from qa.answer.plan import Plan
+from qa.records import Answer, Hit
+from qa.tokenize import tokenize
+from qa.verify import Claim
+
+
+def refusal(question: str, message: str, reason: str, t0: float) -> Answer:
+    """An answer that refuses the question itself (invalid, or an instruction)."""
+    total = (time.perf_counter() - t0) * 1000
+    return Answer(
+        question=question, answer=message, abstained=True, citations=[], hits=[],
+        rewritten_question=question, reason=reason,
+        timings={"retrieve_ms": 0.0, "generate_ms": 0.0, "total_ms": total},
+    )  # fmt: skip
+
+
+def correction(
+    years: list[int], misplaced: list[tuple[str, list[int]]], hits: list[Hit], kinds: dict[str, str]
+) -> tuple[str, str, list[Claim]]:
+    """Say the asked-for year never mentions the names, and quote where they do appear."""
+    names = [name for name, _ in misplaced]
+    asked = " and ".join(map(str, years))
+    text = f"The {asked} records do not mention {' or '.join(names)}."
+    claims: list[Claim] = []
+    for i, hit in enumerate(hits):
+        if hit.passage.year in years:
+            continue
+        for sentence in hit.passage.sentence_texts():
+            tokens = set(tokenize([sentence])[0])
+            found = [n for n in names if set(tokenize([n])[0]) <= tokens]
+            if found:
+                kind = kinds.get(hit.passage.doc_id, "record")
+                lead = f"The {hit.passage.year} {kind} mentions {' and '.join(found)}"
+                claims.append(Claim(lead, i, sentence))
+                names = [n for n in names if n not in found]
+                break
+        if not names:
+            break
+    return text, "false premise", claims
+
+
+def closest(plan: Plan) -> list[Claim]:
+    """The best-ranked evidence sentence: what the records say nearest to the question."""
+    sources = [s for part in plan.parts for s in part.sources]
+    if not sources:
+        return []
+    best = max(sources, key=lambda s: s.best_score)
+    return [Claim("", plan.retrieval.hits.index(best.hit), best.best_sentence())]
+
+
+def not_said(plan: Plan, note: str, closest: list[Claim] | None = None) -> str:
+    """Why there is no answer, what the corpus covers, and whether the closest follows."""
+    years = plan.retrieval.years
+    scope = f" for {' and '.join(map(str, years))}" if years else ""
+    if closest:
+        return (
+            f"The corpus does not say{scope}: no passage states an answer that can be "
+            f"checked. {note} The closest the records come:"
+        )
+    return f"The corpus does not say{scope}: no passage supports an answer. {note}"
