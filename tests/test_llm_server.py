@@ -8,16 +8,21 @@ mid-conversation, and small fake servers for a timeout, an error status and a cu
 
 from __future__ import annotations
 
+import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
 from qa.answer import Answerer
 from qa.generate import load_generator
-from qa.generate.server import free_port, start_server
+from qa.generate.server import free_port, start_server, wait_until_up
 from qa.model_files import ensure_model_file
 from qa.records import Answer
 from qa.settings import Settings
@@ -43,6 +48,32 @@ def _shows_evidence_only(answer: Answer, says: str) -> None:
     assert answer.citations
     for c in answer.citations:
         assert c.quote in c.text and f"“{c.quote}” [{c.n}]" in answer.answer
+
+
+def test_qa_serve_llm_serves_the_command_line(settings: Settings, index) -> None:
+    """What `make serve-llm` runs, then `qa ask` pointed at it with QA_LLM_URL."""
+    qa = str(Path(sys.executable).with_name("qa"))
+    port = free_port()
+    server = subprocess.Popen(
+        [qa, "serve-llm", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        wait_until_up(url, server)
+        env = {**os.environ, "QA_LLM_URL": url, "QA_CORPUS_DIR": str(settings.corpus_dir),
+               "QA_INDEX_DIR": str(settings.index_dir)}  # fmt: skip
+        proc = subprocess.run(
+            [qa, "ask", "Who moderated the panel at the 2014 dialogue?", "--json"],
+            capture_output=True, text=True, env=env, timeout=300,
+        )  # fmt: skip
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["reason"] is None and "Dieng" in result["answer"] and result["citations"]
+    assert "Dieng" in result["draft"]  # the server wrote the lead
 
 
 def test_server_stopped_mid_conversation_then_back(index, settings: Settings, tmp_path) -> None:
