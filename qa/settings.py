@@ -36,6 +36,30 @@ class Settings(BaseSettings):
     min_words: int = Field(40, description="Shorter passages are merged with a neighbour.")
     max_words: int = Field(180, description="Passages never exceed this many words.")
     top_k: int = Field(5, description="How many passages retrieval returns.")
+    # How retrieval scales (README, "How retrieval cost grows"; `make bench-scale`).
+    ann_min_passages: int = Field(
+        100_000,
+        ge=1,
+        le=1_000_000_000,
+        description="From this many passages on, the vector indexes are approximate (IVF) and "
+        "a question scores only candidates, not every passage. Below it retrieval is exact. "
+        "See README, How retrieval cost grows.",
+    )
+    ann_candidates: int = Field(
+        200,
+        ge=10,
+        le=10_000,
+        description="Above ann_min_passages: passages each ranker (BM25, passage vectors, best "
+        "sentence) contributes to the fusion; one it does not name ranks just below them.",
+    )
+    ann_nprobe: int = Field(
+        16,
+        ge=1,
+        le=65_536,
+        description="Above ann_min_passages: inverted lists searched per question (of about "
+        "4·√n). More: closer to exact, slower. 16 gave recall@10 ≥ 0.95 at 1 M passages in "
+        "`make bench-scale`.",
+    )
     rrf_k: int = Field(
         20, description="Reciprocal-rank-fusion constant (smaller: top ranks count more)."
     )
