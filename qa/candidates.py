@@ -42,7 +42,7 @@ class Ranking:
 
 @dataclass(frozen=True)
 class Fused:
-    """The fusion's best passages: rows, fused scores, and each ranker's rank for them."""
+    """Every candidate, fused: its row, fused score, and each ranker's rank for it."""
 
     rows: np.ndarray
     scores: np.ndarray
