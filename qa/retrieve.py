@@ -22,8 +22,10 @@ from typing import Literal
 
 import numpy as np
 
+from qa.candidates import CandidateSearch, Ranking
 from qa.embedder import embed
 from qa.index import Index
+from qa.index import dense as dense_index
 from qa.ingest.facets import VERSION
 from qa.profile import CorpusProfile
 from qa.records import Hit
@@ -117,10 +119,18 @@ class Retrieval:
 
 @dataclass(frozen=True)
 class _Scores:
-    """Every passage's raw score under each ranker, for one question."""
+    """Every passage's raw score under each ranker, for one question.
+
+    Over an approximate index (see :mod:`qa.candidates`) only BM25 is in ``by_method``;
+    the vector rankers are ``candidates``, with the ``query`` vector to search again
+    within a year, and ``shape`` flags the passages that get the answer-type boost.
+    """
 
     by_method: dict[str, np.ndarray]
     boost: np.ndarray | None
+    query: np.ndarray | None = None
+    candidates: dict[str, Ranking] = field(default_factory=dict)
+    shape: np.ndarray | None = None
 
 
 class Retriever:
@@ -138,11 +148,20 @@ class Retriever:
         )
         self._tokens = [set(t) for t in tokenize([p.text for p in index.passages])]
         version = {d.id: d.version for d in index.documents.values()}
-        self._versions = [version.get(p.doc_id) for p in index.passages]
         self._all_versions = sorted({v for v in version.values() if v})
+        code = {v: i for i, v in enumerate(self._all_versions)}
+        self._version_codes = np.array(
+            [code.get(version.get(p.doc_id) or "", -1) for p in index.passages], dtype=np.int64
+        )
+        self._year_tokens: dict[int, set[str]] = {}
+        for year, tokens in zip(self._years.tolist(), self._tokens):
+            self._year_tokens.setdefault(year, set()).update(tokens)
         self._position = {p.id: i for i, p in enumerate(index.passages)}
         counts = np.bincount(index.sentence_owner, minlength=len(index.passages))
         self._first_sentence = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        # Above settings.ann_min_passages the index is approximate: search candidates only.
+        approximate = dense_index.is_approximate(index.dense)
+        self._candidates = CandidateSearch(index, settings) if approximate else None
         self._answer_types = [
             np.array([bool(shape.search(p.text)) for p in index.passages])
             for _, shape in _ANSWER_TYPES
@@ -168,7 +187,8 @@ class Retriever:
             return Retrieval([], covered, other)
         scores = self._scores(question, method)
         versions = parse_versions(question, self._all_versions)
-        within = np.array([v in versions for v in self._versions]) if versions else None
+        codes = [self._all_versions.index(v) for v in versions]
+        within = np.isin(self._version_codes, codes) if versions else None
         if not covered:
             mask = self._mask(None) if within is None else within
             return Retrieval(self._ranked(scores, mask, k), covered, other, versions)
@@ -186,6 +206,9 @@ class Retriever:
         if not hits:
             return []
         query = embed(self.settings.embedder, [question])
+        if self._candidates is not None:
+            rows = [self._position[hit.passage.id] for hit in hits]
+            return self._candidates.sentence_similarities(query, rows)
         scores = _all_scores(self.index.sentences, query)
         out = []
         for hit in hits:
@@ -209,6 +232,8 @@ class Retriever:
             tokens = tokenize([question])[0]
             n = len(self.index.passages)
             by_method["bm25"] = self.index.bm25.get_scores(tokens) if tokens else np.zeros(n)
+        if self._candidates is not None:
+            return self._candidate_scores(question, method, by_method)
         if method in ("dense", "hybrid"):
             query = embed(self.settings.embedder, [question])
             by_method["dense"] = _all_scores(self.index.dense, query)
@@ -223,14 +248,35 @@ class Retriever:
                 break
         return _Scores(by_method, boost)
 
-    def _ranked(self, scores: _Scores, mask: np.ndarray, k: int) -> list[Hit]:
-        """Weighted reciprocal-rank fusion of the rankers over the passages in ``mask``."""
-        allowed = np.flatnonzero(mask)
-        weights = {
+    def _candidate_scores(
+        self, question: str, method: Method, by_method: dict[str, np.ndarray]
+    ) -> _Scores:
+        """BM25's scores, the vector rankers' candidates, and the answer-type flags."""
+        assert self._candidates is not None
+        query, candidates = None, {}
+        if method in ("dense", "hybrid"):
+            query = embed(self.settings.embedder, [question])
+            candidates = self._candidates.dense(query)
+        shape = None
+        for (asks, _), has in zip(_ANSWER_TYPES, self._answer_types):
+            if asks.search(question):
+                shape = has
+                break
+        return _Scores(by_method, None, query, candidates, shape)
+
+    def _weights(self) -> dict[str, float]:
+        return {
             "bm25": 1.0,
             "dense": self.settings.dense_weight,
             "sentence": self.settings.sentence_weight,
         }
+
+    def _ranked(self, scores: _Scores, mask: np.ndarray, k: int) -> list[Hit]:
+        """Weighted reciprocal-rank fusion of the rankers over the passages in ``mask``."""
+        if self._candidates is not None:
+            return self._ranked_candidates(scores, mask, k)
+        allowed = np.flatnonzero(mask)
+        weights = self._weights()
         fused = np.zeros(len(allowed))
         ranks: dict[str, np.ndarray] = {}
         for name, values in scores.by_method.items():
@@ -256,6 +302,28 @@ class Retriever:
             for j in best
         ]
 
+    def _ranked_candidates(self, scores: _Scores, mask: np.ndarray, k: int) -> list[Hit]:
+        """The same fusion over each ranker's best candidates in ``mask`` (see
+        :mod:`qa.candidates`): an approximate index is never scored in full."""
+        assert self._candidates is not None
+        rankings: dict[str, Ranking] = {}
+        if "bm25" in scores.by_method:
+            rankings["bm25"] = self._candidates.bm25(scores.by_method["bm25"], mask)
+        if scores.candidates and scores.query is not None:
+            rankings.update(self._candidates.within(scores.candidates, scores.query, mask, k))
+        bm25 = scores.by_method.get("bm25")
+        allowed = int(mask.sum())
+        fused = self._candidates.fuse(rankings, self._weights(), scores.shape, bm25, allowed)
+        best = np.argsort(-fused.scores, kind="stable")[:k]
+        return [
+            Hit(
+                self.index.passages[int(fused.rows[j])],
+                float(fused.scores[j]),
+                {name: int(rank[j]) for name, rank in fused.ranks.items()},
+            )
+            for j in best
+        ]
+
     def _soften(
         self, question: str, scores: _Scores, years: list[int], hits: list[Hit], k: int
     ) -> list[Hit]:
@@ -269,12 +337,12 @@ class Retriever:
         if inside.all():
             return hits
         terms = set(tokenize([" ".join(_NAME.findall(question))])[0])
-        seen_inside = set().union(*(self._tokens[i] for i in np.flatnonzero(inside)))
+        seen_inside = set().union(*(self._year_tokens.get(y, set()) for y in years))
         missing = terms - seen_inside - {str(y) for y in years}
         if not missing:
             return hits
         bm25 = scores.by_method["bm25"]
-        outside = [i for i in np.flatnonzero(~inside) if missing & self._tokens[i] and bm25[i] > 0]
+        outside = [i for i in np.flatnonzero(~inside & (bm25 > 0)) if missing & self._tokens[i]]
         outside.sort(key=lambda i: -bm25[i])
         extra = [
             Hit(self.index.passages[i], float(bm25[i]), {"bm25_outside_years": j + 1})

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import bm25s
-import faiss
 import numpy as np
 from tqdm.auto import tqdm
 
 from qa.embedder import embed
+from qa.index import dense as dense_index
 from qa.index.cache import DocCache, DocEntry, entry_key
 from qa.index.store import (
     FORMAT,
@@ -223,6 +223,10 @@ def build_index(settings: Settings, log: Log = print, progress: bool = True) -> 
             "corpus_dir": str(settings.corpus_dir),
             "corpus_hash": corpus_hash(folder, hashes),
             "profile": profile.to_dict(),
+            "dense_index": {
+                "passages": dense_index.describe(index.dense),
+                "sentences": dense_index.describe(index.sentences),
+            },
             "counts": {
                 "documents": len(ordered),
                 "passages": len(index.passages),
@@ -244,15 +248,22 @@ def build_index(settings: Settings, log: Log = print, progress: bool = True) -> 
 
 
 def _assemble(settings: Settings, entries: list[DocEntry]) -> Index:
-    """One in-memory index from per-document entries (vectors are only copied)."""
+    """One in-memory index from per-document entries (vectors are only copied).
+
+    The vector indexes are exact (flat) below ``settings.ann_min_passages`` passages and
+    approximate above it (see :mod:`qa.index.dense`).
+    """
     passages = [p for e in entries for p in e.passages]
     dim = next((e.passage_vectors.shape[1] for e in entries if len(e.passages)), 384)
-    dense = faiss.IndexFlatIP(dim)
-    sentences = faiss.IndexFlatIP(dim)
-    for e in entries:
-        if len(e.passages):
-            dense.add(np.ascontiguousarray(e.passage_vectors, dtype=np.float32))
-            sentences.add(np.ascontiguousarray(e.sentence_vectors, dtype=np.float32))
+    with_passages = [e for e in entries if len(e.passages)]
+    passage_vectors = [e.passage_vectors for e in with_passages]
+    sentence_vectors = [e.sentence_vectors for e in with_passages]
+    n_sentences = sum(len(v) for v in sentence_vectors)
+    limit = settings.ann_min_passages
+    dense_plan = dense_index.plan(len(passages), len(passages), limit)
+    dense = dense_index.build(passage_vectors, dense_plan, dim)
+    sentence_plan = dense_index.plan(len(passages), n_sentences, limit)
+    sentences = dense_index.build(sentence_vectors, sentence_plan, dim)
     documents = {e.document.id: e.document for e in entries}
     bm25 = bm25s.BM25()
     if passages:
@@ -266,6 +277,9 @@ def staleness(manifest: dict[str, Any], settings: Settings, corpus_hash: str | N
     for key, value in {**build_key(settings), "assembly": ASSEMBLY}.items():
         if manifest.get(key) != value:
             return f"{key} changed ({manifest.get(key)!r} → {value!r})"
+    dense_change = dense_index.change(manifest, settings.ann_min_passages)
+    if dense_change:
+        return dense_change
     if corpus_hash is not None and manifest.get("corpus_hash") != corpus_hash:
         return "the corpus changed since the index was built"
     return None

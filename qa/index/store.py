@@ -27,6 +27,7 @@ import faiss
 import numpy as np
 
 from qa import __version__
+from qa.index import dense as dense_index
 from qa.index.cache import document_from_dict, passage_from_dict
 from qa.profile import CorpusProfile
 from qa.records import Document, Passage
@@ -217,8 +218,10 @@ def load_index(index_dir: Path) -> Index:
                     documents[doc.id] = doc
                 else:
                     passages.append(passage_from_dict(record["passage"]))
-        dense = faiss.read_index(str(index_dir / files["dense"]["path"]))
-        sentences = faiss.read_index(str(index_dir / files["sentences"]["path"]))
+        dense = dense_index.prepare(faiss.read_index(str(index_dir / files["dense"]["path"])))
+        sentences = dense_index.prepare(
+            faiss.read_index(str(index_dir / files["sentences"]["path"]))
+        )
         bm25 = bm25s.BM25.load(str(index_dir / files["bm25"]["path"]), show_progress=False)
     except IndexCorrupt:
         raise

@@ -1,0 +1,155 @@
+"""Retrieval over candidates: a large index is searched without scoring every passage.
+
+Above ``settings.ann_min_passages`` passages the vector indexes are approximate (see
+:mod:`qa.index.dense`), and :class:`qa.retrieve.Retriever` fuses candidates instead of
+every passage: each ranker's best ``ann_candidates`` passages within the allowed ones —
+passage vectors and best sentences from the IVF indexes, BM25 from its scores (computing
+those costs the query terms' postings, not the corpus; only a partial sort follows) — by
+the same weighted reciprocal-rank fusion. A candidate a ranker does not name gets rank
+``ann_candidates + 1`` from it: just beyond what it was asked for; except that, as in the
+exact path, a passage sharing no term with the question gets no BM25 vote (the rank after
+every allowed passage).
+
+Ranks are those within the allowed passages (a year, a version), as in the exact path:
+candidates outside are dropped, and when too few remain (a small year: fewer than a
+quarter of what was asked for, or fewer than ``k``), the vector indexes are searched again
+within the allowed passages only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from qa.index import Index
+from qa.index import dense as dense_index
+from qa.settings import Settings
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """One ranker's best passages, best first: their rows and scores."""
+
+    rows: np.ndarray
+    scores: np.ndarray
+
+    def within(self, mask: np.ndarray) -> Ranking:
+        keep = mask[self.rows]
+        return Ranking(self.rows[keep], self.scores[keep])
+
+
+@dataclass(frozen=True)
+class Fused:
+    """Every candidate, fused: its row, fused score, and each ranker's rank for it."""
+
+    rows: np.ndarray
+    scores: np.ndarray
+    ranks: dict[str, np.ndarray]
+
+
+class CandidateSearch:
+    """Candidate rankings and their fusion over one loaded (approximate) index."""
+
+    def __init__(self, index: Index, settings: Settings) -> None:
+        self.index = index
+        self.settings = settings
+        self.n = len(index.passages)
+        self.per_passage = index.sentences.ntotal / max(1, self.n)
+        self.counts = np.bincount(index.sentence_owner, minlength=self.n)
+        self.first_sentence = np.concatenate([[0], np.cumsum(self.counts)[:-1]])
+
+    @property
+    def size(self) -> int:
+        """How many candidates each ranker contributes."""
+        return self.settings.ann_candidates
+
+    def dense(self, query: np.ndarray, mask: np.ndarray | None = None) -> dict[str, Ranking]:
+        """Passage-vector and best-sentence rankings (within ``mask`` if given)."""
+        nprobe = self.settings.ann_nprobe
+        scores, rows = dense_index.search(self.index.dense, query, self.size, nprobe, mask)
+        owner = self.index.sentence_owner
+        want = math.ceil(self.size * self.per_passage)  # a passage has several sentences
+        in_mask = None if mask is None else mask[owner]
+        s_scores, s_rows = dense_index.search(self.index.sentences, query, want, nprobe, in_mask)
+        owners = owner[s_rows]
+        _, first = np.unique(owners, return_index=True)
+        first = np.sort(first)[: self.size]  # a passage's best sentence comes first
+        return {"dense": Ranking(rows, scores), "sentence": Ranking(owners[first], s_scores[first])}
+
+    def bm25(self, scores: np.ndarray, mask: np.ndarray) -> Ranking:
+        """The best-scoring passages in ``mask`` that share a term with the question."""
+        rows = np.flatnonzero(scores > 0)
+        rows = rows[mask[rows]]
+        if len(rows) > self.size:
+            # A partial sort; equal scores at the cut go to the lower rows, as a stable
+            # sort of every passage (the exact path) would rank them.
+            values = scores[rows]
+            cut = -np.partition(-values, self.size - 1)[self.size - 1]
+            above, tied = rows[values > cut], rows[values == cut]
+            rows = np.concatenate([above, tied[: self.size - len(above)]])
+        rows = rows[np.lexsort((rows, -scores[rows]))]  # ties: lower row first
+        return Ranking(rows, scores[rows])
+
+    def within(
+        self, rankings: dict[str, Ranking], query: np.ndarray, mask: np.ndarray, k: int
+    ) -> dict[str, Ranking]:
+        """The vector rankings restricted to ``mask``, searched again if too few remain."""
+        allowed = int(mask.sum())
+        if allowed == self.n:
+            return rankings
+        kept = {name: r.within(mask) for name, r in rankings.items()}
+        needed = min(allowed, max(k, self.size // 4))
+        if all(len(r.rows) >= needed for r in kept.values()):
+            return kept
+        return self.dense(query, mask)
+
+    def fuse(
+        self,
+        rankings: dict[str, Ranking],
+        weights: dict[str, float],
+        shape: np.ndarray | None,
+        bm25: np.ndarray | None = None,
+        allowed: int = 0,
+    ) -> Fused:
+        """Weighted reciprocal-rank fusion over the union of the rankings' passages.
+
+        ``shape`` marks the passages holding the kind of answer the question asks for
+        (one flag per passage row): their fused score is raised by ``answer_type_boost``
+        when more than one ranker votes. A single ranker keeps its own scores, as in the
+        exact path. ``bm25`` (every passage's BM25 score) tells which passages get no BM25
+        vote: rank ``allowed + 1``, ``allowed`` being how many passages the mask lets in.
+        """
+        union = np.unique(np.concatenate([r.rows for r in rankings.values()] or [[]]))
+        union = union.astype(np.int64)
+        fused = np.zeros(len(union))
+        ranks: dict[str, np.ndarray] = {}
+        for name, ranking in rankings.items():
+            rank = np.full(len(union), self.size + 1, dtype=np.int64)
+            if name == "bm25" and bm25 is not None:
+                rank[bm25[union] <= 0] = allowed + 1  # no shared term: no vote
+            rank[np.searchsorted(union, ranking.rows)] = np.arange(1, len(ranking.rows) + 1)
+            ranks[name] = rank
+            fused += weights[name] / (self.settings.rrf_k + rank)
+        if len(rankings) == 1:
+            ranking = next(iter(rankings.values()))
+            fused = np.zeros(len(union))
+            fused[np.searchsorted(union, ranking.rows)] = ranking.scores
+        elif shape is not None:
+            fused = fused * (1.0 + self.settings.answer_type_boost * shape[union])
+        return Fused(union, fused, ranks)
+
+    def sentence_similarities(self, query: np.ndarray, rows: list[int]) -> list[np.ndarray]:
+        """The query's cosine with each sentence of the passages ``rows``.
+
+        Only those sentences' vectors are read back from the index (IVF: through its
+        direct map), rather than keeping a second copy of every vector in memory.
+        """
+        spans = [
+            np.arange(self.first_sentence[row], self.first_sentence[row] + self.counts[row])
+            for row in rows
+        ]
+        vectors = dense_index.vectors(self.index.sentences, np.concatenate(spans or [[]]))
+        similarities = vectors @ np.asarray(query, dtype=np.float32).reshape(-1)
+        return np.split(similarities, np.cumsum([len(s) for s in spans])[:-1])
