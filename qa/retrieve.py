@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -143,6 +144,8 @@ class Retriever:
     def __init__(self, index: Index, settings: Settings) -> None:
         self.index = index
         self.settings = settings
+        # A question is embedded once: retrieval and evidence selection both need it.
+        self._query_vector = lru_cache(maxsize=64)(lambda text: embed(settings.embedder, [text]))
         self._years = np.array(
             [p.year if p.year is not None else -1 for p in index.passages], dtype=np.int64
         )
@@ -205,7 +208,7 @@ class Retriever:
         """The question's cosine similarity to every sentence of each hit's passage."""
         if not hits:
             return []
-        query = embed(self.settings.embedder, [question])
+        query = self._query_vector(question)
         if self._candidates is not None:
             rows = [self._position[hit.passage.id] for hit in hits]
             return self._candidates.sentence_similarities(query, rows)
@@ -235,7 +238,7 @@ class Retriever:
         if self._candidates is not None:
             return self._candidate_scores(question, method, by_method)
         if method in ("dense", "hybrid"):
-            query = embed(self.settings.embedder, [question])
+            query = self._query_vector(question)
             by_method["dense"] = _all_scores(self.index.dense, query)
             per_sentence = _all_scores(self.index.sentences, query)
             best = np.full(len(self.index.passages), -np.inf, dtype=np.float32)
@@ -255,7 +258,7 @@ class Retriever:
         assert self._candidates is not None
         query, candidates = None, {}
         if method in ("dense", "hybrid"):
-            query = embed(self.settings.embedder, [question])
+            query = self._query_vector(question)
             candidates = self._candidates.dense(query)
         shape = None
         for (asks, _), has in zip(_ANSWER_TYPES, self._answer_types):
