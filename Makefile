@@ -68,7 +68,7 @@ load-check: index model
 clean:
 	rm -rf $(VENV) .cache index/manifest.json index/passages-* index/dense-* index/sentences-* index/bm25-*
 
-# How retrieval cost grows: synthetic 10 k / 100 k / 1 M passages (about 15 min on 2 cores);
+# How retrieval cost grows: synthetic 10 k / 100 k / 1 M passages (about 11 min on 2 cores);
 # `$(BIN)/python eval/bench_scale.py --sizes 10k,100k` for the small ones only.
 .PHONY: bench-scale
 bench-scale: install

@@ -28,7 +28,7 @@ from qa.index import ensure_index
 from qa.ingest.formats import SUFFIXES
 from qa.render import answer_markdown, evidence_html, source_html
 from qa.serve.live import COLUMNS, LiveLibrary
-from qa.settings import Settings
+from qa.settings import SettingsError, load_settings
 
 CSS = """
 .qa-source { border: 1px solid #ddd; border-radius: 6px; padding: 6px 10px; margin: 6px 0; }
@@ -38,6 +38,7 @@ mark { background: #fff1a8; }
 
 
 PROGRESS = gr.Progress(track_tqdm=True)  # shows the build's reading and embedding bars
+EVIDENCE_AT_ONCE = 8  # readers whose evidence is looked up at the same time
 
 
 def _years(year: str | None) -> list[int] | None:
@@ -65,7 +66,8 @@ def build_app(answerer: Answerer, library: LiveLibrary | None = None) -> gr.Bloc
     def find_evidence(
         message: str, history: list[dict[str, Any]], year: str
     ) -> tuple[list[dict[str, Any]], str, str, Any]:
-        """Step 1, at once for every reader: retrieval and the evidence, with its sources."""
+        """Step 1, for up to EVIDENCE_AT_ONCE readers at once: retrieval and the evidence,
+        with its sources."""
         answerer = live.answerer  # the newest index, fixed for this answer
         names = {d.id: d.title for d in answerer.index.documents.values()}
         history = list(history or [])
@@ -187,16 +189,27 @@ def build_app(answerer: Answerer, library: LiveLibrary | None = None) -> gr.Bloc
         demo.load(library_view, None, lib_out, api_name=False)  # each visit: the newest index
         # Evidence first, for everyone at once; then the model, one reader per slot: the
         # queue shows each reader's place on the conversation while the evidence stays up.
+        # The input is locked from the question to its answer: a second question from the
+        # same reader would otherwise replace the first one's pending plan.
         pending = gr.State(None)
+
+        def lock_and_find(message: str, history: list[dict[str, Any]], year: str):
+            chat, _, panel, plan = find_evidence(message, history, year)
+            locked = gr.update(interactive=False)
+            return chat, gr.update(value="", interactive=False), panel, plan, locked, locked
+
+        def unlock() -> tuple[Any, Any, Any]:
+            return (gr.update(interactive=True),) * 3
+
         for trigger, api in ((box.submit, "evidence"), (send.click, False)):
             trigger(
-                find_evidence, [box, chatbot, year], [chatbot, box, sources, pending],
-                concurrency_id="evidence", concurrency_limit=8, api_name=api,
+                lock_and_find, [box, chatbot, year], [chatbot, box, sources, pending, send, new],
+                concurrency_id="evidence", concurrency_limit=EVIDENCE_AT_ONCE, api_name=api,
             ).then(
                 write_answer, [chatbot, pending], [chatbot, sources, pending],
                 concurrency_id="model", concurrency_limit=slots, api_name=False,
                 show_progress="minimal", show_progress_on=[chatbot],
-            )  # fmt: skip
+            ).then(unlock, None, [box, send, new], api_name=False, queue=False)  # fmt: skip
         new.click(lambda: ([], "", "", None), None, [chatbot, box, sources, pending],
                   api_name=False)  # fmt: skip
         hidden_q = gr.Textbox(visible=False)
@@ -224,7 +237,10 @@ def main() -> None:
         "--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
     )
     args = parser.parse_args()
-    settings = Settings()
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        raise SystemExit(f"error: {exc}") from None
     answerer = Answerer(ensure_index(settings), settings)
     generator = answerer.warm()  # the first visitor waits for no loading
     problem = generator.check() if hasattr(generator, "check") else None

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qa.evaluate import percentile  # noqa: E402
-from qa.generate.server import free_port, start_server  # noqa: E402
+from qa.generate.server import free_port, start_server, stop  # noqa: E402
 from qa.model_files import ensure_model_file  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
@@ -64,32 +64,47 @@ def _peak_rss_mb(pid: int) -> float:
 
 def _start_app(env: dict[str, str], log: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "app.py"), "--port", str(port)],
-        env={**os.environ, **env}, stdout=log.open("ab"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "app.py"), "--port", str(port)],
+            env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
     url = f"http://127.0.0.1:{port}/"
     from gradio_client import Client
 
     deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the app exited with code {process.returncode}; see {log}")
-        try:
-            Client(url, verbose=False)
-            return process, url
-        except Exception:
-            time.sleep(1)
-    process.kill()
-    raise RuntimeError(f"the app did not start within 300 s; see {log}")
+    try:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"the app exited with code {process.returncode}; see {log}")
+            try:
+                Client(url, verbose=False)
+                return process, url
+            except Exception:
+                time.sleep(1)
+        raise RuntimeError(f"the app did not start within 300 s; see {log}")
+    except BaseException:
+        stop(process)
+        raise
 
 
 def _reader(client, question: str) -> tuple[str, float, float, dict]:
+    """(question, seconds to the evidence, seconds to the answer, the answer's JSON); a
+    failed call is an answer with an ``error``, so one reader cannot stop the run."""
     t0 = time.perf_counter()
-    client.predict(question, [], "All", api_name="/evidence")
-    evidence = time.perf_counter() - t0
-    out = client.predict(question, "All", "", api_name="/ask")
+    evidence = float("nan")
+    try:
+        client.predict(question, [], "All", api_name="/evidence")
+        evidence = time.perf_counter() - t0
+        out = client.predict(question, "All", "", api_name="/ask")
+    except Exception as exc:
+        out = {"error": f"{type(exc).__name__}: {exc}"}
     return question, evidence, time.perf_counter() - t0, out
+
+
+def _answered(out: dict) -> bool:
+    """A cited answer the model wrote (not an error, an abstention or evidence alone)."""
+    return bool(out.get("citations")) and not out.get("abstained") and out.get("reason") is None
 
 
 def run(mode: str, n: int, reports: Path) -> dict:
@@ -120,18 +135,17 @@ def run(mode: str, n: int, reports: Path) -> dict:
         memory = {name: _peak_rss_mb(p.pid) for name, p in processes.items()}
     finally:
         for p in processes.values():
-            p.terminate()
-        for p in processes.values():
-            p.wait(timeout=60)
-    cited = [bool(out.get("citations")) and not out.get("abstained") for *_, out in results]
-    for (question, evidence, total, _), ok in sorted(zip(results, cited), key=lambda r: r[0][2]):
+            stop(p, seconds=60)
+    cited = [_answered(out) for *_, out in results]
+    for (question, evidence, total, out), ok in sorted(zip(results, cited), key=lambda r: r[0][2]):
         print(f"  {mode:10} evidence {evidence:5.1f} s  answer {total:5.1f} s  "
-              f"{'cited' if ok else 'NOT CITED'}  {question}")  # fmt: skip
-    evidence = [r[1] for r in results]
+              f"{'cited' if ok else 'NOT CITED'}  {question}  {out.get('error', '')}")  # fmt: skip
+    evidence = [r[1] for r in results if r[1] == r[1]]  # NaN: the reader's call failed
     totals = [r[2] for r in results]
     return {
         "mode": mode, "readers": n, "cited": sum(cited), "wall": wall,
-        "evidence": (statistics.median(evidence), percentile(evidence, 0.95)),
+        "evidence": (statistics.median(evidence or [float("nan")]),
+                     percentile(evidence, 0.95) or float("nan")),
         "answer": (statistics.median(totals), percentile(totals, 0.95)),
         "memory": memory,
     }  # fmt: skip

@@ -19,7 +19,7 @@ import typer
 from qa.embedder import EmbedderError
 from qa.ingest.corpus import CorpusError
 from qa.profile import ProfileError
-from qa.settings import PROJECT_ROOT, Settings
+from qa.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
 
 app = typer.Typer(
     add_completion=False,
@@ -47,7 +47,10 @@ def _settings(corpus: Path | None = None, index: Path | None = None, **extra: An
         update["corpus_dir"] = corpus.resolve()
     if index is not None:
         update["index_dir"] = index.resolve()
-    return Settings().model_copy(update=update)
+    try:
+        return load_settings().model_copy(update=update)
+    except SettingsError as exc:
+        raise _fail(str(exc), code=2) from None
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -359,7 +362,7 @@ def _evaluate_answers(
     meta = {
         "questions": len(items),
         "question_file": str(questions),
-        "backend": settings.backend,
+        "backend": f"server {settings.llm_url}" if settings.llm_url else settings.backend,
         "wall_s": time.perf_counter() - t0,
     }
     path = write_report(out, summaries, rows, meta)

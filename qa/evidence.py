@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.ingest.passages import without_enumerator
+from qa.query import answer_shape
 from qa.records import Hit
-from qa.retrieve import answer_shape
 from qa.tokenize import tokenize
 
 _YEAR = re.compile(r"(?:19|20)\d\d")

@@ -6,17 +6,12 @@ those years; one naming several years gets evidence from each, interleaved. The 
 from the question is soft: a passage from another year whose BM25 score clearly beats every
 in-year passage still gets a slot (that is where a false premise is corrected). An explicit
 ``years=`` filter is hard. Years the corpus does not cover are reported, not filtered on.
-
->>> parse_years("Compare the 2014 and 2017 themes", [2014, 2016, 2017])
-([2014, 2017], [])
->>> profile = CorpusProfile(year_phrases={"the jubilee": 2017})
->>> parse_years("What happened at the jubilee? And in 2015?", [2014, 2016, 2017], profile)
-([2017], [2015])
+What a question names (years, versions) and asks for (a person, a number) is read in
+:mod:`qa.query`.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
@@ -27,85 +22,13 @@ from qa.candidates import CandidateSearch, Ranking
 from qa.embedder import embed
 from qa.index import Index
 from qa.index import dense as dense_index
-from qa.ingest.facets import VERSION
-from qa.profile import CorpusProfile
+from qa.query import ANSWER_TYPES, NAME, parse_versions, parse_years
 from qa.records import Hit
 from qa.settings import Settings
 from qa.tokenize import tokenize
 
 Method = Literal["hybrid", "bm25", "dense"]
 METHODS: tuple[Method, ...] = ("dense", "bm25", "hybrid")
-
-_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
-
-# What kind of answer a question asks for, and what such an answer looks like in a passage.
-_ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
-    (
-        re.compile(r"\bwho(?:m|se)?\b", re.I),
-        re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Drs|H\.E)\.?\s+[A-Z]"),
-    ),
-    (
-        re.compile(r"\bhow (?:many|much|big|large|long)\b|\bnumber of\b", re.I),
-        re.compile(
-            r"\b(?!(?:19|20)\d\d\b)\d+\b|\b(?:one|two|three|four|five|six|seven|eight|nine|"
-            r"ten|twenty|thirty|forty|fifty|hundred)\b",
-            re.I,
-        ),
-    ),
-    (
-        re.compile(r"\bwhen\b|\bwhat (?:date|day|time)s?\b|\bwhich (?:date|day)s?\b", re.I),
-        re.compile(
-            r"\b\d{1,2}:\d\d\b|\b\d{1,2}\s+(?:January|February|March|April|May|June|July|"
-            r"August|September|October|November|December)\b|\b(?:Monday|Tuesday|Wednesday|"
-            r"Thursday|Friday|Saturday|Sunday)\b"
-        ),
-    ),
-]
-
-
-def answer_shape(question: str) -> re.Pattern[str] | None:
-    """What the answer to ``question`` looks like in a text (a person for "who", a number
-    for "how many", a date for "when"), or None when the question does not say.
-
-    >>> bool(answer_shape("how many States spoke?").search("69 Member States"))
-    True
-    """
-    return next((shape for asks, shape in _ANSWER_TYPES if asks.search(question)), None)
-
-
-# Capitalised words after the first: names of people, states, bodies and initiatives.
-_NAME = re.compile(r"(?<!^)(?<![.?!] )\b[A-Z][\w'’-]*[a-z][\w'’-]*")
-
-
-def parse_years(
-    question: str, corpus_years: list[int], profile: CorpusProfile | None = None
-) -> tuple[list[int], list[int]]:
-    """(years named that the corpus covers, years named that it does not), in order."""
-    named: list[int] = [int(y) for y in _YEAR.findall(question)]
-    named += profile.years_named(question) if profile else []
-    ordered = list(dict.fromkeys(named))
-    covered = [y for y in ordered if y in corpus_years]
-    return covered, [y for y in ordered if y not in corpus_years]
-
-
-def _release(version: str) -> tuple[int, ...]:
-    """'2.0' → (2,): trailing zeros do not change a release number."""
-    parts = [int(x) for x in re.findall(r"\d+", version)]
-    while len(parts) > 1 and parts[-1] == 0:
-        parts.pop()
-    return tuple(parts)
-
-
-def parse_versions(question: str, versions: list[str]) -> list[str]:
-    """The documents' versions that ``question`` names ("version 2", "v3.2", "release 4.19").
-
-    >>> parse_versions("What does version 2 of the licence say?", ["2.0", "3", "0.21"])
-    ['2.0']
-    >>> parse_versions("What is new?", ["2.0"])
-    []
-    """
-    named = {_release(v) for v in VERSION.findall(question)}
-    return [v for v in versions if _release(v) in named]
 
 
 @dataclass(frozen=True)
@@ -167,7 +90,7 @@ class Retriever:
         self._candidates = CandidateSearch(index, settings) if approximate else None
         self._answer_types = [
             np.array([bool(shape.search(p.text)) for p in index.passages])
-            for _, shape in _ANSWER_TYPES
+            for _, shape in ANSWER_TYPES
         ]
 
     def search(
@@ -220,6 +143,10 @@ class Retriever:
             out.append(scores[start : start + max(1, len(hit.passage.sentences))])
         return out
 
+    def year_tokens(self) -> dict[int, set[str]]:
+        """Every BM25 token of each dated year's passages."""
+        return {year: tokens for year, tokens in self._year_tokens.items() if year != -1}
+
     def token_sets(self) -> list[set[str]]:
         """Each passage's BM25 tokens (stemmed), in index order."""
         return self._tokens
@@ -245,7 +172,7 @@ class Retriever:
             np.maximum.at(best, self.index.sentence_owner, per_sentence)
             by_method["sentence"] = best
         boost = None
-        for (asks, _), has in zip(_ANSWER_TYPES, self._answer_types):
+        for (asks, _), has in zip(ANSWER_TYPES, self._answer_types):
             if asks.search(question):
                 boost = 1.0 + self.settings.answer_type_boost * has
                 break
@@ -261,7 +188,7 @@ class Retriever:
             query = self._query_vector(question)
             candidates = self._candidates.dense(query)
         shape = None
-        for (asks, _), has in zip(_ANSWER_TYPES, self._answer_types):
+        for (asks, _), has in zip(ANSWER_TYPES, self._answer_types):
             if asks.search(question):
                 shape = has
                 break
@@ -339,7 +266,7 @@ class Retriever:
         inside = self._mask(years)
         if inside.all():
             return hits
-        terms = set(tokenize([" ".join(_NAME.findall(question))])[0])
+        terms = set(tokenize([" ".join(NAME.findall(question))])[0])
         seen_inside = set().union(*(self._year_tokens.get(y, set()) for y in years))
         missing = terms - seen_inside - {str(y) for y in years}
         if not missing:

@@ -107,8 +107,8 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(
         60.0,
         gt=0,
-        description="Seconds to wait for the server before showing the evidence without "
-        "the model's phrasing.",
+        description="Seconds the server may stay silent (to connect, or between two pieces "
+        "of its reply) before the reader gets the evidence without the model's phrasing.",
     )
     llm_options: dict[str, Any] = Field(
         default_factory=lambda: {"repeat_penalty": 1.1},
@@ -183,3 +183,33 @@ class Settings(BaseSettings):
         "vectors (indexing a third faster; on the shipped corpus' dev questions, key facts "
         "in the top 5 the same, 0.87); 'embed' runs the embedder on the whole passage.",
     )
+
+
+class SettingsError(ValueError):
+    """A setting (an environment variable) has a value qa cannot use: a one-line reason."""
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """The settings from the environment and ``overrides``, or :class:`SettingsError` naming
+    the variable at fault, instead of a validation traceback.
+
+    >>> try:
+    ...     load_settings(backend="gpt")
+    ... except SettingsError as exc:
+    ...     print(exc)
+    QA_BACKEND='gpt' cannot be used: Input should be 'llama_cpp' or 'transformers'
+    """
+    from pydantic import ValidationError
+    from pydantic_settings import SettingsError as SourceError
+
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = "QA_" + "_".join(map(str, error["loc"])).upper()
+        raise SettingsError(
+            f"{name}={error.get('input')!r} cannot be used: {error['msg']}"
+        ) from None
+    except SourceError as exc:  # e.g. QA_LLM_OPTIONS that is not JSON
+        field = str(exc).split('"')[1] if '"' in str(exc) else "a setting"
+        raise SettingsError(f"QA_{field.upper()} cannot be read: it must be JSON") from None

@@ -85,12 +85,11 @@ def tiny_settings(tiny_corpus: Path, tmp_path: Path) -> Settings:
 def llm_server(settings: Settings, tmp_path_factory: pytest.TempPathFactory):
     """llama-cpp-python's OpenAI-compatible server on the real model, on a free loopback
     port, started once (what `make serve-llm` runs); yields its API root."""
-    from qa.generate.server import start_server
+    from qa.generate.server import start_server, stop
     from qa.model_files import ensure_model_file
 
     path = ensure_model_file(settings.model_cache_dir, log=lambda _: None)
     log = tmp_path_factory.mktemp("llm") / "server.log"
     process, url = start_server(path, settings, log=log)
     yield url
-    process.terminate()
-    process.wait(timeout=30)
+    stop(process)

@@ -56,6 +56,7 @@ def test_evidence_comes_first_and_waiting_readers_see_their_place(index, setting
         "How many Member States intervened in the 2017 dialogue?",
     ]
     evidence, answered, queued = [None, None], [None, None], False
+    locked = [False, False]
     try:
         boxes = []
         for driver in readers:
@@ -74,14 +75,18 @@ def test_evidence_comes_first_and_waiting_readers_see_their_place(index, setting
                 final = "div.qa-source:not(.qa-evidence)"
                 if answered[i] is None and driver.find_elements(By.CSS_SELECTOR, final):
                     answered[i] = now
-                if evidence[i] and not answered[i] and "queue:" in _text(driver):
-                    if not queued:
-                        driver.save_screenshot(str(QUEUE_SCREENSHOT))
-                    queued = True
+                if evidence[i] is not None and answered[i] is None:
+                    locked[i] = locked[i] or not boxes[i].is_enabled()
+                    if "queue:" in _text(driver):
+                        if not queued:
+                            driver.save_screenshot(str(QUEUE_SCREENSHOT))
+                        queued = True
             time.sleep(0.05)
-        assert None not in answered, (evidence, answered)
+        assert None not in answered and None not in evidence, (evidence, answered)
         assert max(evidence) < min(answered)  # evidence for both before any answer is done
         assert queued  # the reader behind saw its place in the queue
+        assert all(locked)  # no second question while the first waits for its answer
+        _wait(lambda: all(box.is_enabled() for box in boxes) or _no("unlocked"), 30)
         bodies = [_text(driver) for driver in readers]
         assert "Dieng" in bodies[0] and "73" in bodies[1]
         for driver in readers:
@@ -92,6 +97,10 @@ def test_evidence_comes_first_and_waiting_readers_see_their_place(index, setting
         for driver in readers:
             driver.quit()
         demo.close()
+
+
+def _no(what: str) -> bool:
+    raise LookupError(what)
 
 
 def _text(driver) -> str:

@@ -185,3 +185,22 @@ def test_add_list_and_remove_documents(tiny_settings: Settings, tmp_path: Path) 
     assert "Board_Minutes" not in run_qa("library", settings=tiny_settings).stdout
     proc = run_qa("remove", "nope", settings=tiny_settings)
     assert proc.returncode == 1 and "no document 'nope'" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "variable,value,says",
+    [
+        ("QA_BACKEND", "gpt", "QA_BACKEND='gpt' cannot be used"),
+        ("QA_LLM_OPTIONS", "{not json", "QA_LLM_OPTIONS cannot be read: it must be JSON"),
+        ("QA_LLM_TIMEOUT", "soon", "QA_LLM_TIMEOUT='soon' cannot be used"),
+    ],
+)
+def test_a_bad_setting_is_one_line_in_the_cli_and_the_app(variable, value, says) -> None:
+    from qa.settings import PROJECT_ROOT
+
+    env = {**os.environ, variable: value}
+    for command in ([QA, "library"], [sys.executable, str(PROJECT_ROOT / "app.py")]):
+        proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+        lines = proc.stderr.strip().splitlines()
+        assert proc.returncode != 0
+        assert len(lines) == 1 and lines[0].startswith(f"error: {says}"), proc.stderr

@@ -57,10 +57,7 @@ class Answerer:
         self.vocabulary = {
             fold(w) for p in index.passages for w in re.findall(r"[\w’']+", p.text)
         } | {fold(w) for d in index.documents.values() for w in re.findall(r"\w+", d.title)}
-        self.year_tokens: dict[int, set[str]] = {}
-        for p, tokens in zip(index.passages, token_sets):
-            if p.year is not None:
-                self.year_tokens.setdefault(p.year, set()).update(tokens)
+        self.year_tokens = self.retriever.year_tokens()
         self.kinds = {d.id: d.kind for d in index.documents.values()}
         self.system = system_prompt(self.profile.description)
         self.note = coverage_note(index.years, list(self.kinds.values()), self.profile)

@@ -60,29 +60,29 @@ class OpenAIGenerator:
 
         started = False
         try:
-            chunks = self.client.chat.completions.create(
+            with self.client.chat.completions.create(
                 model=self.model,
                 messages=messages,  # type: ignore[arg-type]
                 max_tokens=max_tokens,
                 temperature=0.0,
                 stream=True,
                 extra_body=self.options or None,
-            )
-            for chunk in chunks:
-                started = True
-                if chunk.choices and chunk.choices[0].delta.content:
-                    yield chunk.choices[0].delta.content
+            ) as chunks:  # closed even when the caller stops reading early
+                for chunk in chunks:
+                    started = True
+                    if chunk.choices and chunk.choices[0].delta.content:
+                        yield chunk.choices[0].delta.content
         except openai.APIStatusError as exc:
             why = f"answered HTTP {exc.status_code} ({_first_line(exc.message)})"
             raise GeneratorUnavailable(f"the model server at {self.url} {why}") from None
-        except (openai.APIError, httpx.HTTPError) as exc:
-            if isinstance(exc, openai.APITimeoutError):
-                why = f"did not answer within {self.timeout:g} s"
+        except (openai.OpenAIError, httpx.HTTPError, ValueError) as exc:
+            if isinstance(exc, openai.APITimeoutError | httpx.TimeoutException):
+                why = f"was silent for {self.timeout:g} s"
             elif started:  # e.g. the server died while it was writing
                 why = f"failed mid-answer ({_first_line(str(exc))})"
             elif isinstance(exc, openai.APIConnectionError):
                 why = "cannot be reached (`make serve-llm` starts one)"
-            else:
+            else:  # e.g. a reply that is not the API's JSON
                 why = f"failed ({_first_line(str(exc))})"
             raise GeneratorUnavailable(f"the model server at {self.url} {why}") from None
 

@@ -12,6 +12,7 @@ default cuts a streaming reply short when another request arrives: qa turns that
 
 from __future__ import annotations
 
+import http.client
 import socket
 import subprocess
 import sys
@@ -57,7 +58,7 @@ def wait_until_up(url: str, process: subprocess.Popen | None = None, seconds: fl
             with urllib.request.urlopen(f"{url}/models", timeout=2) as response:
                 if response.status == 200:
                     return
-        except OSError:
+        except (OSError, http.client.HTTPException):  # not up yet, or half up
             time.sleep(0.3)
     raise RuntimeError(f"the model server at {url} did not come up within {seconds:g} s")
 
@@ -67,14 +68,26 @@ def start_server(
 ) -> tuple[subprocess.Popen, str]:
     """Start the server in the background; return it and its API root once it answers."""
     port = port or free_port()
-    out = log.open("ab") if log else subprocess.DEVNULL
-    process = subprocess.Popen(
-        server_command(model_path, settings, port=port), stdout=out, stderr=subprocess.STDOUT
-    )
+    command = server_command(model_path, settings, port=port)
+    if log is None:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    else:
+        with log.open("ab") as out:  # the child keeps its own copy of the handle
+            process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/v1"
     try:
         wait_until_up(url, process)
-    except RuntimeError:
-        process.kill()
+    except BaseException:  # never leave a 2 GB server behind (Ctrl-C included)
+        stop(process)
         raise
     return process, url
+
+
+def stop(process: subprocess.Popen, seconds: float = 30) -> None:
+    """Terminate ``process`` and reap it; kill it if it does not stop in time."""
+    process.terminate()
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
