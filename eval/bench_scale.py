@@ -160,6 +160,7 @@ class Row:
     sweep: list[tuple[int, float, str]] = field(default_factory=list)
     qa: dict[str, str] = field(default_factory=dict)
     qa_p50: dict[str, float] = field(default_factory=dict)
+    qa_agreement: float = 0.0  # top-5 shared by the candidate and the exact path
     peak_rss: int = 0
 
 
@@ -285,6 +286,14 @@ def bench_qa(
             year = _each(partial(retriever.search, k=5, years=[2016]), questions)
             row.qa[name] = f"{_ms(every)} | {_ms(year)} | {count}"
             row.qa_p50[name] = statistics.median(every)
+        shared = corpus.questions[:EXACT_PATH_QUERIES]
+        row.qa_agreement = statistics.mean(
+            len(_ids(fast.search(q, k=5)) & _ids(slow.search(q, k=5))) / 5 for q in shared
+        )
+
+
+def _ids(hits: list) -> set[str]:
+    return {h.passage.id for h in hits}
 
 
 def embed_time(settings: Settings) -> float | None:
@@ -382,6 +391,12 @@ def report(rows: list[Row], settings: Settings, embed_s: float | None, total_s: 
             f"Embedding the question (MiniLM, warm, one question) adds {embed_s * 1000:.1f} ms "
             "at every size."
         )
+    agreement = ", ".join(f"{r.n:,}: {r.qa_agreement:.2f}" for r in rows)
+    lines += [
+        "",
+        f"Top-5 passages the candidate path shares with the exact path (the first "
+        f"{EXACT_PATH_QUERIES} questions, all years): {agreement}.",
+    ]
     return "\n".join(lines) + "\n"
 
 
