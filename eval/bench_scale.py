@@ -57,7 +57,7 @@ from qa import retrieve  # noqa: E402
 from qa.index import dense as dense_index  # noqa: E402
 from qa.index.store import Index  # noqa: E402
 from qa.records import Document, Passage  # noqa: E402
-from qa.retrieve import Retriever  # noqa: E402
+from qa.retrieve import Retrieval, Retriever  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 from qa.tokenize import tokenize  # noqa: E402
 
@@ -292,8 +292,8 @@ def bench_qa(
         )
 
 
-def _ids(hits: list) -> set[str]:
-    return {h.passage.id for h in hits}
+def _ids(found: Retrieval) -> set[str]:
+    return {h.passage.id for h in found.hits}
 
 
 def embed_time(settings: Settings) -> float | None:

@@ -1,6 +1,7 @@
 """Load check: concurrent readers against the app, in-process model vs a shared model server.
 
     make load-check          # or: .venv/bin/python eval/load_check.py [-n 16] [--modes ...]
+                             #     [--stagger 2]: readers arrive 2 s apart instead of at once
 
 Two set-ups, side by side in one run, each started fresh as separate processes:
 - **in-process**: one app process (``python app.py``) holding the model;
@@ -88,9 +89,11 @@ def _start_app(env: dict[str, str], log: Path) -> tuple[subprocess.Popen, str]:
         raise
 
 
-def _reader(client, question: str) -> tuple[str, float, float, dict]:
-    """(question, seconds to the evidence, seconds to the answer, the answer's JSON); a
-    failed call is an answer with an ``error``, so one reader cannot stop the run."""
+def _reader(client, question: str, delay: float = 0.0) -> tuple[str, float, float, dict]:
+    """(question, seconds to the evidence, seconds to the answer, the answer's JSON), timed
+    from when the reader asks, ``delay`` seconds after the start; a failed call is an answer
+    with an ``error``, so one reader cannot stop the run."""
+    time.sleep(delay)
     t0 = time.perf_counter()
     evidence = float("nan")
     try:
@@ -107,7 +110,7 @@ def _answered(out: dict) -> bool:
     return bool(out.get("citations")) and not out.get("abstained") and out.get("reason") is None
 
 
-def run(mode: str, n: int, reports: Path) -> dict:
+def run(mode: str, n: int, reports: Path, stagger: float = 0.0) -> dict:
     """Start the set-up, let ``n`` readers ask at once, stop it; return the measurements."""
     from gradio_client import Client
 
@@ -130,7 +133,8 @@ def run(mode: str, n: int, reports: Path) -> dict:
         clients = [Client(urls[i % len(urls)], verbose=False) for i in range(n)]
         t0 = time.perf_counter()
         with ThreadPoolExecutor(max_workers=n) as pool:
-            results = list(pool.map(_reader, clients, questions))
+            delays = [i * stagger for i in range(n)]
+            results = list(pool.map(_reader, clients, questions, delays))
         wall = time.perf_counter() - t0
         memory = {name: _peak_rss_mb(p.pid) for name, p in processes.items()}
     finally:
@@ -143,7 +147,8 @@ def run(mode: str, n: int, reports: Path) -> dict:
     evidence = [r[1] for r in results if r[1] == r[1]]  # NaN: the reader's call failed
     totals = [r[2] for r in results]
     return {
-        "mode": mode, "readers": n, "cited": sum(cited), "wall": wall,
+        "mode": mode + (f", one reader every {stagger:g} s" if stagger else ", all at once"),
+        "readers": n, "cited": sum(cited), "wall": wall,
         "evidence": (statistics.median(evidence or [float("nan")]),
                      percentile(evidence, 0.95) or float("nan")),
         "answer": (statistics.median(totals), percentile(totals, 0.95)),
@@ -172,10 +177,16 @@ def main() -> int:
     parser.add_argument("-n", type=int, default=16, help="concurrent readers")
     parser.add_argument("--modes", nargs="+", default=["in-process", "server"],
                         choices=["in-process", "server"])  # fmt: skip
+    parser.add_argument(
+        "--stagger",
+        type=float,
+        default=0.0,
+        help="seconds between readers' arrivals (0: all at once)",
+    )
     args = parser.parse_args()
     reports = ROOT / "eval" / "reports"
     reports.mkdir(parents=True, exist_ok=True)
-    rows = [run(mode, args.n, reports) for mode in args.modes]
+    rows = [run(mode, args.n, reports, args.stagger) for mode in args.modes]
     text = table(rows)
     print("\n" + text)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
