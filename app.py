@@ -187,8 +187,8 @@ def build_app(answerer: Answerer, library: LiveLibrary | None = None) -> gr.Bloc
         files.upload(upload, files, [*lib_out, files], concurrency_id="library", api_name="upload")
         drop.click(remove, doomed, lib_out, concurrency_id="library", api_name="remove")
         demo.load(library_view, None, lib_out, api_name=False)  # each visit: the newest index
-        # Evidence first, for everyone at once; then the model, one reader per slot: the
-        # queue shows each reader's place on the conversation while the evidence stays up.
+        # Evidence first (EVIDENCE_AT_ONCE readers at a time); then the model, one reader per
+        # slot: the queue shows each reader's place on the conversation, the evidence stays up.
         # The input is locked from the question to its answer: a second question from the
         # same reader would otherwise replace the first one's pending plan.
         pending = gr.State(None)
