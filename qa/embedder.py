@@ -52,7 +52,15 @@ def load_embedder(name: str) -> SentenceTransformer:
 
     hf_logging.disable_progress_bar()  # a bar per weight load is noise in a CLI
 
-    return SentenceTransformer(str(embedder_path(name)), device="cpu")
+    path = embedder_path(name)
+    try:
+        return SentenceTransformer(str(path), device="cpu")
+    except Exception as exc:  # a damaged folder fails in many ways (JSON, weights, config)
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise EmbedderError(
+            f"the embedder in {path} cannot be loaded ({type(exc).__name__}: {detail[:160]}); "
+            "repair the folder or point QA_EMBEDDER elsewhere"
+        ) from None
 
 
 def embed(name: str, texts: list[str], batch_size: int = 32) -> np.ndarray:
