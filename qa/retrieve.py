@@ -171,12 +171,17 @@ class Retriever:
             best = np.full(len(self.index.passages), -np.inf, dtype=np.float32)
             np.maximum.at(best, self.index.sentence_owner, per_sentence)
             by_method["sentence"] = best
-        boost = None
+        shape = self._shape_flags(question)
+        boost = None if shape is None else 1.0 + self.settings.answer_type_boost * shape
+        return _Scores(by_method, boost)
+
+    def _shape_flags(self, question: str) -> np.ndarray | None:
+        """Which passages hold the kind of answer ``question`` asks for (None: it asks for
+        no particular kind)."""
         for (asks, _), has in zip(ANSWER_TYPES, self._answer_types):
             if asks.search(question):
-                boost = 1.0 + self.settings.answer_type_boost * has
-                break
-        return _Scores(by_method, boost)
+                return has
+        return None
 
     def _candidate_scores(
         self, question: str, method: Method, by_method: dict[str, np.ndarray]
@@ -187,12 +192,7 @@ class Retriever:
         if method in ("dense", "hybrid"):
             query = self._query_vector(question)
             candidates = self._candidates.dense(query)
-        shape = None
-        for (asks, _), has in zip(ANSWER_TYPES, self._answer_types):
-            if asks.search(question):
-                shape = has
-                break
-        return _Scores(by_method, None, query, candidates, shape)
+        return _Scores(by_method, None, query, candidates, self._shape_flags(question))
 
     def _weights(self) -> dict[str, float]:
         return {

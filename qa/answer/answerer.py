@@ -128,19 +128,20 @@ class Answerer:
         model is needed (an invalid question, or one the corpus cannot answer as asked)."""
         t0 = time.perf_counter()
         raw = question if isinstance(question, str) else str(question or "")
+        refused = None
         try:
             question = clean_question(question)
         except QuestionError as exc:
-            plan = Plan(raw, raw, Retrieval([], [], []), started=t0)
-            plan.done = refusal(raw, str(exc), "invalid question", t0)
-            return plan
-        if _OVERRIDE.search(question):
+            question, refused = raw, (str(exc), "invalid question")
+        if refused is None and _OVERRIDE.search(question):
             msg = (
                 "I can only answer from the documents in the corpus, and I don't change my "
                 "instructions. Ask a question about the documents instead."
             )
+            refused = (msg, "instruction")
+        if refused is not None:
             plan = Plan(question, question, Retrieval([], [], []), started=t0)
-            plan.done = refusal(question, msg, "instruction", t0)
+            plan.done = refusal(question, *refused, t0)
             return plan
         plan = self.plan(question, history, years)
         plan.started, plan.retrieved = t0, time.perf_counter()
@@ -206,13 +207,7 @@ class Answerer:
 
     def _unavailable(self, plan: Plan, why: str) -> Answer:
         """The evidence without the model: each part's best-ranked sentence, quoted."""
-        hits = plan.retrieval.hits
-        claims = [
-            Claim(f"{part.year}:" if part.year is not None else "", hits.index(best.hit),
-                  best.best_sentence())
-            for part in plan.parts if part.sources
-            for best in [max(part.sources, key=lambda s: s.best_score)]
-        ]  # fmt: skip
+        claims = closest(plan, each_part=True)
         text = (
             f"The model could not write this answer: {why}. The best-ranked evidence, "
             "quoted as it stands (ask again when the model is back):"

@@ -46,13 +46,21 @@ def correction(
     return text, "false premise", claims
 
 
-def closest(plan: Plan) -> list[Claim]:
-    """The best-ranked evidence sentence: what the records say nearest to the question."""
-    sources = [s for part in plan.parts for s in part.sources]
-    if not sources:
-        return []
-    best = max(sources, key=lambda s: s.best_score)
-    return [Claim("", plan.retrieval.hits.index(best.hit), best.best_sentence())]
+def closest(plan: Plan, each_part: bool = False) -> list[Claim]:
+    """The best-ranked evidence sentence — what the records say nearest to the question —
+    over all parts, or (``each_part``) one per part, led by the part's year if it has one."""
+    groups = (
+        [(part.year, part.sources) for part in plan.parts]
+        if each_part
+        else [(None, [s for part in plan.parts for s in part.sources])]
+    )
+    claims = []
+    for year, sources in groups:
+        if sources:
+            best = max(sources, key=lambda s: s.best_score)
+            lead = f"{year}:" if year is not None else ""
+            claims.append(Claim(lead, plan.retrieval.hits.index(best.hit), best.best_sentence()))
+    return claims
 
 
 def not_said(plan: Plan, note: str, closest: list[Claim] | None = None) -> str:
