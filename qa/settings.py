@@ -16,6 +16,8 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from qa.errors import UserError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -174,7 +176,8 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(
         50,
         gt=0,
-        description="Largest file `qa add` and the app's upload accept, in MB.",
+        description="Largest file indexed, added by `qa add` or uploaded, in MB; a larger "
+        "file in the corpus folder is skipped with a message.",
     )
     embed_batch_size: int = Field(32, description="Passages per embedding batch.")
     passage_vectors: Literal["embed", "sentence_mean"] = Field(
@@ -184,8 +187,13 @@ class Settings(BaseSettings):
         "in the top 5 the same, 0.87); 'embed' runs the embedder on the whole passage.",
     )
 
+    @property
+    def max_file_bytes(self) -> int:
+        """``max_file_mb`` in bytes."""
+        return int(self.max_file_mb * 1e6)
 
-class SettingsError(ValueError):
+
+class SettingsError(UserError, ValueError):
     """A setting (an environment variable) has a value qa cannot use: a one-line reason."""
 
 

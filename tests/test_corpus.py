@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from conftest import (
     SUMMARY_2017,
 )
 
-from qa.ingest.corpus import CorpusError, corpus_hash, load_corpus
+from qa.ingest.corpus import CorpusError, corpus_hash, list_corpus, load_corpus
 from qa.ingest.facets import infer_year
 from qa.profile import load_profile
 
@@ -83,6 +84,42 @@ def test_bad_files_are_skipped_with_a_reason(tmp_path: Path) -> None:
     assert reasons["empty.txt"] == "empty file"
     assert "binary" in reasons["binary.txt"]
     assert "not UTF-8" in reasons["latin1.txt"]
+
+
+def test_the_loader_stays_inside_the_folder(tmp_path: Path) -> None:
+    """Links leading outside, special files and files over the limit are left out, each with
+    a reason; a link inside the folder is read like the file it names."""
+    folder = tmp_path / "corpus"
+    (folder / "sub").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "x.txt").write_text("Outside the corpus.")
+    private = tmp_path / "private.txt"
+    private.write_text("New York, 8 September 2014\n\nThe private passphrase is swordfish.")
+    (folder / "good.txt").write_text("New York, 8 September 2014\n\nA fine document.")
+    (folder / "sub" / "inner.md").write_text("Also inside.")
+    (folder / "alias.txt").symlink_to(folder / "good.txt")
+    (folder / "leak.txt").symlink_to(private)
+    (folder / "passwd.txt").symlink_to("/etc/passwd")
+    (folder / "dir").symlink_to(tmp_path / "elsewhere")
+    (folder / "gone.txt").symlink_to(tmp_path / "nothing.txt")
+    (folder / "loop.txt").symlink_to(folder / "loop.txt")
+    os.mkfifo(folder / "pipe.txt")  # reading it would wait forever
+    (folder / "big.txt").write_text("word " * 300_000)
+    listing = list_corpus(folder, max_bytes=1_000_000)
+    assert listing.rel(folder) == ["alias.txt", "good.txt", "sub/inner.md"]
+    reasons = listing.skipped
+    assert set(reasons) == {"leak.txt", "passwd.txt", "dir", "gone.txt", "loop.txt", "pipe.txt",
+                            "big.txt"}  # fmt: skip
+    assert reasons["leak.txt"].startswith("a link to a file outside the corpus folder")
+    assert reasons["dir"].startswith("a link to a folder outside the corpus folder")
+    assert "does not exist" in reasons["gone.txt"] and "loop" in reasons["loop.txt"]
+    assert reasons["pipe.txt"] == "not a regular file (a named pipe); not read"
+    assert reasons["big.txt"] == "1.5 MB is over the 1 MB limit (QA_MAX_FILE_MB)"
+    loaded = load_corpus(folder, max_bytes=1_000_000)
+    assert not any("swordfish" in d.text for d in loaded.documents)
+    assert dict(loaded.skipped) == reasons
+    before = loaded.content_hash  # a change of limit changes what is indexed: a new hash
+    assert load_corpus(folder, max_bytes=2_000_000).content_hash != before
 
 
 def test_missing_or_wrong_corpus_folder(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
+from qa.errors import UserError
 from qa.settings import Settings
 
 
@@ -32,7 +33,7 @@ class Generator(Protocol):
         ...
 
 
-class GeneratorUnavailable(Exception):
+class GeneratorUnavailable(UserError):
     """The model could not answer (server down, timed out or failed): a one-line reason."""
 
 

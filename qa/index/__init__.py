@@ -10,12 +10,13 @@ from qa.index.store import (
     IndexError_,
     IndexMissing,
     IndexStale,
+    IndexUnwritable,
     load_index,
     read_manifest,
 )
 
 __all__ = [
     "FORMAT", "MANIFEST", "Index", "IndexCorrupt", "IndexError_", "IndexMissing", "IndexStale",
-    "build_index", "build_key", "ensure_index", "load_index", "pipeline_hash", "read_manifest",
-    "staleness",
+    "IndexUnwritable", "build_index", "build_key", "ensure_index", "load_index", "pipeline_hash",
+    "read_manifest", "staleness",
 ]  # fmt: skip

@@ -1,10 +1,11 @@
 """Build the index from a corpus folder, re-reading and re-embedding only what changed.
 
 Each file is hashed; a file whose bytes, path and build settings match a cached entry (see
-:mod:`qa.index.cache`) reuses its passages and vectors. New and changed files are extracted,
-split and embedded together (one batched pass); removed files simply drop out. The dense
-and BM25 indexes are then assembled from all entries, which is cheap, and committed with the
-manifest (see :mod:`qa.index.store`).
+:mod:`qa.index.cache`) reuses its passages and vectors. New and changed files are extracted
+and split, then embedded a few thousand texts at a time, each group of documents written to
+the cache as soon as it is embedded (a build that is stopped keeps what it finished); removed
+files simply drop out. The dense and BM25 indexes are then assembled from all entries, which
+is cheap, and committed with the manifest (see :mod:`qa.index.store`).
 """
 
 from __future__ import annotations
@@ -19,9 +20,8 @@ from typing import Any
 
 import bm25s
 import numpy as np
-from tqdm.auto import tqdm
 
-from qa.embedder import embed
+from qa.errors import cannot_write, explain
 from qa.index import dense as dense_index
 from qa.index.cache import DocCache, DocEntry, entry_key
 from qa.index.store import (
@@ -29,22 +29,25 @@ from qa.index.store import (
     Index,
     IndexCorrupt,
     IndexMissing,
+    IndexUnwritable,
     build_lock,
+    check_writable,
     commit,
     load_index,
 )
+from qa.index.vectors import embed_entries, texts_to_embed
 from qa.ingest.corpus import (
     CorpusError,
-    corpus_files,
     corpus_hash,
     document_ids,
+    list_corpus,
     load_document,
     read_file,
 )
 from qa.ingest.formats import SUFFIXES, Unreadable
 from qa.ingest.passages import split_passages
-from qa.profile import load_profile
-from qa.records import Passage
+from qa.profile import CorpusProfile, load_profile
+from qa.progress import steps
 from qa.settings import Settings
 from qa.tokenize import tokenize
 
@@ -98,120 +101,68 @@ def build_key(settings: Settings) -> dict[str, Any]:
     }
 
 
-def embedding_text(passage: Passage) -> str:
-    """What the embedder sees for a passage: its text (metadata lives in BM25 and filters)."""
-    return passage.text
-
-
-def _embed(texts: list[str], settings: Settings, progress: bool) -> np.ndarray:
-    """Embed texts in batches of similar length (little padding), with a progress bar.
-
-    Texts are sorted by length before batching and the vectors put back in input order: a
-    batch pads every text to its longest, so mixing a 5-word heading with a 200-word
-    sentence wastes most of the work.
-    """
-    if not texts:
-        return np.zeros((0, 384), dtype=np.float32)
-    step = settings.embed_batch_size
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    chunks = []
-    bar = tqdm(total=len(texts), desc="embedding", unit="text", disable=not progress)
-    for i in range(0, len(texts), step):
-        rows = order[i : i + step]
-        chunks.append(embed(settings.embedder, [texts[j] for j in rows], step))
-        bar.update(len(rows))
-    bar.close()
-    vectors = np.vstack(chunks)
-    out = np.empty_like(vectors)
-    out[order] = vectors
-    return out
-
-
-def _embed_new(
-    todo: list[tuple[str, DocEntry]], settings: Settings, progress: bool
-) -> list[tuple[str, DocEntry]]:
-    """Embed the passages and sentences of new or changed documents in one batched pass."""
-    own = settings.passage_vectors == "embed"
-    texts: list[str] = []
-    for _, entry in todo:
-        texts += [embedding_text(p) for p in entry.passages] if own else []
-        texts += [t for p in entry.passages for t in p.sentence_texts()]
-    vectors = _embed(texts, settings, progress)
-    out = []
-    pos = 0
-    for key, entry in todo:
-        n_p = len(entry.passages) if own else 0
-        counts = [len(p.sentence_texts()) for p in entry.passages]
-        svec = vectors[pos + n_p : pos + n_p + sum(counts)]
-        pvec = vectors[pos : pos + n_p] if own else _means(svec, counts)
-        pos += n_p + sum(counts)
-        out.append((key, replace(entry, passage_vectors=pvec, sentence_vectors=svec)))
-    return out
-
-
-def _means(vectors: np.ndarray, counts: list[int]) -> np.ndarray:
-    """Unit-length mean of each consecutive run of ``counts`` rows."""
-    if not counts:
-        return vectors[:0]
-    owner = np.repeat(np.arange(len(counts)), counts)
-    sums = np.zeros((len(counts), vectors.shape[1]), dtype=np.float32)
-    np.add.at(sums, owner, vectors)
-    return sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+def _split(
+    rel: str, doc_id: str, data: bytes, profile: CorpusProfile, settings: Settings
+) -> DocEntry:
+    """A new or changed file read and split into passages, not yet embedded."""
+    doc, ct = load_document(rel, doc_id, data, profile)
+    passages = [
+        replace(p, page=doc.page_at(p.char_start))
+        for p in split_passages(
+            doc.id, doc.path, doc.year, ct, settings.min_words, settings.max_words
+        )
+    ]
+    empty = np.zeros((0, 0), dtype=np.float32)
+    return DocEntry(doc, passages, empty, empty)
 
 
 def build_index(settings: Settings, log: Log = print, progress: bool = True) -> Index:
     """Bring ``settings.index_dir`` up to date with ``settings.corpus_dir`` and load it."""
     t0 = time.perf_counter()
+    check_writable(settings.index_dir)
     folder = Path(settings.corpus_dir)
     profile = load_profile(folder)
-    files = corpus_files(folder)
-    rels = [p.relative_to(folder).as_posix() for p in files]
+    listing = list_corpus(folder, settings.max_file_bytes)
+    rels = listing.rel(folder)
     ids = document_ids(rels)
     key_base = build_key(settings)
     cache = DocCache(settings.index_dir / "docs")
     entries: dict[str, tuple[str, DocEntry]] = {}
     todo: list[tuple[str, DocEntry]] = []
-    skipped: list[tuple[str, str]] = []
-    hashes: dict[str, str] = {}
-    bar = tqdm(total=len(files), desc="reading", unit="file", disable=not progress)
-    for path, rel in zip(files, rels):
-        bar.update(1)
-        data, hashes[rel] = read_file(path)
-        if data is None:
-            skipped.append((rel, hashes[rel]))
-            log(f"skipped {rel}: {hashes[rel]}")
-            continue
-        facets = {
-            "kinds": profile.kinds,
-            "year_phrases": profile.year_phrases,
-            "meta": profile.documents.get(rel, {}),
-        }
-        key = entry_key(key_base, facets, rel, ids[rel], hashes[rel])
-        cached = cache.get(key)
-        if cached is not None:
-            entries[rel] = (key, cached)
-            continue
-        try:
-            doc, ct = load_document(rel, ids[rel], data, profile)
-        except Unreadable as exc:
-            skipped.append((rel, str(exc)))
-            log(f"skipped {rel}: {exc}")
-            continue
-        passages = [
-            replace(p, page=doc.page_at(p.char_start))
-            for p in split_passages(
-                doc.id, doc.path, doc.year, ct, settings.min_words, settings.max_words
-            )
-        ]
-        empty = np.zeros((0, 0), dtype=np.float32)
-        todo.append((key, DocEntry(doc, passages, empty, empty)))
-    bar.close()
+    skipped: list[tuple[str, str]] = list(listing.skipped.items())
+    hashes: dict[str, str] = dict(listing.skipped)
+    for rel, reason in skipped:
+        log(f"skipped {rel}: {reason}")
+    with steps(len(rels), "reading", "file", log, progress) as bar:
+        for path, rel in zip(listing.files, rels):
+            bar.update(1)
+            data, hashes[rel] = read_file(path)
+            if data is None:
+                skipped.append((rel, hashes[rel]))
+                log(f"skipped {rel}: {hashes[rel]}")
+                continue
+            facets = {
+                "kinds": profile.kinds,
+                "year_phrases": profile.year_phrases,
+                "meta": profile.documents.get(rel, {}),
+            }
+            key = entry_key(key_base, facets, rel, ids[rel], hashes[rel])
+            cached = cache.get(key)
+            if cached is not None:
+                entries[rel] = (key, cached)
+                continue
+            try:
+                todo.append((key, _split(rel, ids[rel], data, profile, settings)))
+            except Unreadable as exc:
+                skipped.append((rel, str(exc)))
+                log(f"skipped {rel}: {exc}")
     if not entries and not todo:
         kinds = ", ".join(SUFFIXES)
         raise CorpusError(f"no readable documents ({kinds}) in {settings.corpus_dir}")
-    for key, entry in _embed_new(todo, settings, progress):
-        cache.put(key, entry)
-        entries[entry.document.path] = (key, entry)
+    with steps(texts_to_embed(todo, settings), "embedding", "text", log, progress) as bar:
+        for key, entry in embed_entries(todo, settings, bar):
+            cache.put(key, entry)
+            entries[entry.document.path] = (key, entry)
     ordered = [entries[rel][1] for rel in rels if rel in entries]
     with build_lock(settings.index_dir):
         index = _assemble(settings, ordered)
@@ -235,7 +186,7 @@ def build_index(settings: Settings, log: Log = print, progress: bool = True) -> 
                 "embedded": len(todo),
                 "reused": len(ordered) - len(todo),
             },
-            "skipped": [{"path": p, "reason": r} for p, r in skipped],
+            "skipped": [{"path": p, "reason": r} for p, r in sorted(skipped)],
         }
         commit(settings.index_dir, index, manifest)
         cache.prune({key for key, _ in entries.values()})
@@ -285,9 +236,16 @@ def staleness(manifest: dict[str, Any], settings: Settings, corpus_hash: str | N
     return None
 
 
-def ensure_index(settings: Settings, log: Log = print, progress: bool = True) -> Index:
-    """A loaded index that matches the corpus and settings, updating it when it does not."""
-    current = _corpus_hash(settings.corpus_dir, log)
+def ensure_index(
+    settings: Settings, log: Log = print, progress: bool = True, strict: bool = False
+) -> Index:
+    """A loaded index that matches the corpus and settings, updating it when it does not.
+
+    When an update fails because the index folder cannot be written (read-only, full), an
+    intact index is still used as built, with a warning; ``strict`` raises instead.
+    """
+    current = _corpus_hash(settings, log)
+    built: Index | None = None
     try:
         index = load_index(settings.index_dir)
     except IndexMissing:
@@ -299,12 +257,19 @@ def ensure_index(settings: Settings, log: Log = print, progress: bool = True) ->
         if reason is None:
             return index
         log(f"{reason}; updating the index")
-    return build_index(settings, log, progress)
+        built = index
+    try:
+        return build_index(settings, log, progress)
+    except (IndexUnwritable, OSError) as exc:
+        if built is None or strict or not (isinstance(exc, IndexUnwritable) or cannot_write(exc)):
+            raise
+        log(f"warning: {explain(exc)}; answering from the index as it was built")
+        return built
 
 
-def _corpus_hash(corpus_dir: Path, log: Log) -> str | None:
+def _corpus_hash(settings: Settings, log: Log) -> str | None:
     """The corpus' content hash, or None (use the index as built) when the folder is gone."""
-    if not corpus_dir.is_dir():
-        log(f"corpus folder {corpus_dir} not found; using the index as built")
+    if not settings.corpus_dir.is_dir():
+        log(f"corpus folder {settings.corpus_dir} not found; using the index as built")
         return None
-    return corpus_hash(corpus_dir)
+    return corpus_hash(settings.corpus_dir, max_bytes=settings.max_file_bytes)

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from qa.errors import writing
 from qa.records import Document, Passage
 
 
@@ -100,8 +101,12 @@ class DocCache:
             sentences=entry.sentence_vectors,
         )
         tmp = self.folder / f".{key}.{os.getpid()}.tmp"
-        tmp.write_bytes(buf.getvalue())
-        os.replace(tmp, self._path(key))
+        try:
+            with writing(self.folder):
+                tmp.write_bytes(buf.getvalue())
+            os.replace(tmp, self._path(key))
+        finally:
+            tmp.unlink(missing_ok=True)
 
     def prune(self, keep: set[str]) -> int:
         """Delete entries not in ``keep`` (removed or changed files); return how many."""

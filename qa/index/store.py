@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ import faiss
 import numpy as np
 
 from qa import __version__
+from qa.errors import UserError, writing
 from qa.index import dense as dense_index
 from qa.index.cache import document_from_dict, passage_from_dict
 from qa.profile import CorpusProfile
@@ -36,7 +38,7 @@ FORMAT = 2
 MANIFEST = "manifest.json"
 
 
-class IndexError_(Exception):
+class IndexError_(UserError):
     """Base class: the index on disk cannot be used as it is."""
 
 
@@ -46,6 +48,10 @@ class IndexMissing(IndexError_):
 
 class IndexCorrupt(IndexError_):
     """A file of the index is missing, damaged or unreadable."""
+
+
+class IndexUnwritable(IndexError_):
+    """The index folder cannot be written (read-only, not the user's), so it cannot be built."""
 
 
 class IndexStale(IndexError_):
@@ -85,11 +91,28 @@ def _sha256(path: Path) -> str:
 
 def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with tmp.open("wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with writing(path.parent), tmp.open("wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)  # a full disk keeps no half-written file
+
+
+def check_writable(index_dir: Path) -> None:
+    """:class:`IndexUnwritable` unless files can be created in ``index_dir`` (made if missing):
+    checked before a build, so that a read-only folder fails at once, not after embedding."""
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=index_dir):
+            pass
+    except OSError as exc:
+        raise IndexUnwritable(
+            f"the index folder {index_dir} cannot be written ({exc.strerror}): make it "
+            "writable, or set QA_INDEX_DIR to a folder you can write"
+        ) from None
 
 
 @contextlib.contextmanager
@@ -148,7 +171,12 @@ def _write_files(index_dir: Path, index: Index) -> dict[str, dict[str, Any]]:
 
     tmp_dir = index_dir / f".bm25.{os.getpid()}.tmp"
     shutil.rmtree(tmp_dir, ignore_errors=True)
-    bm25.save(str(tmp_dir), show_progress=False)
+    try:
+        with writing(index_dir):
+            bm25.save(str(tmp_dir), show_progress=False)
+    except BaseException:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        raise
     hashes = {p.name: _sha256(p) for p in sorted(tmp_dir.iterdir())}
     digest = hashlib.sha256(json.dumps(hashes, sort_keys=True).encode()).hexdigest()
     final = index_dir / f"bm25-{digest[:16]}"

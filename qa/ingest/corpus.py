@@ -1,9 +1,10 @@
 """Load a folder of documents: find, read, extract, clean, and describe each one.
 
-Every supported format (see :mod:`qa.ingest.formats`) is read, recursively; hidden files and
-links that lead outside the folder are left out. A file that cannot be read (empty, not
-UTF-8, encrypted, scanned, damaged, an unsupported type) is skipped with a one-line reason;
-the rest load.
+Every supported format (see :mod:`qa.ingest.formats`) is read, recursively; hidden files are
+left out. The loader stays inside the folder: a link that leads outside it, a special file (a
+pipe, a socket, a device) and a file over the size limit are skipped with a one-line reason,
+as is a file that cannot be read (empty, not UTF-8, encrypted, scanned, damaged, an
+unsupported type); the rest load.
 
 >>> import tempfile, pathlib
 >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -20,10 +21,13 @@ the rest load.
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from qa.errors import UserError
 from qa.ingest.clean import CleanText, clean_text, looks_truncated
 from qa.ingest.facets import infer_facets
 from qa.ingest.formats import SUFFIXES, Unreadable, extract
@@ -32,11 +36,12 @@ from qa.profile import CorpusProfile, load_profile, profile_bytes
 from qa.records import Document
 
 __all__ = [
-    "SUFFIXES", "CorpusError", "LoadedCorpus", "corpus_files", "load_corpus", "read_file"
+    "SUFFIXES", "CorpusError", "Listing", "LoadedCorpus", "list_corpus", "load_corpus",
+    "over_limit", "read_file",
 ]  # fmt: skip
 
 
-class CorpusError(Exception):
+class CorpusError(UserError):
     """The corpus folder cannot be used at all (missing, not a folder, no documents)."""
 
 
@@ -54,23 +59,78 @@ class LoadedCorpus:
     file_hashes: dict[str, str] = field(default_factory=dict)
 
 
-def corpus_files(folder: Path) -> list[Path]:
-    """Every file under ``folder`` but the profile, sorted; hidden ones and links leading
-    outside the folder left out."""
+@dataclass(frozen=True)
+class Listing:
+    """The files under a corpus folder to read, and the entries left out (path → why)."""
+
+    files: list[Path]
+    skipped: dict[str, str]
+
+    def rel(self, folder: Path) -> list[str]:
+        """The files' paths relative to ``folder``, as the index names them."""
+        return [p.relative_to(folder).as_posix() for p in self.files]
+
+
+_SPECIAL = {
+    stat.S_ISFIFO: "a named pipe", stat.S_ISSOCK: "a socket",
+    stat.S_ISCHR: "a device", stat.S_ISBLK: "a device",
+}  # fmt: skip
+
+
+def over_limit(size: int, max_bytes: int | None) -> str | None:
+    """Why a file of ``size`` bytes is too large to take, or None.
+
+    >>> over_limit(60_000_000, 50_000_000)
+    '60.0 MB is over the 50 MB limit (QA_MAX_FILE_MB)'
+    """
+    if max_bytes is None or size <= max_bytes:
+        return None
+    return f"{size / 1e6:.1f} MB is over the {max_bytes / 1e6:g} MB limit (QA_MAX_FILE_MB)"
+
+
+def _left_out(path: Path, root: Path, max_bytes: int | None) -> str | None:
+    """Why an entry of the folder is not read as a document, or None when it is."""
+    try:
+        target = path.resolve(strict=True)
+        info = path.stat()
+    except FileNotFoundError:
+        return f"a link to {os.readlink(path)}, which does not exist" if path.is_symlink() else None
+    except (OSError, RuntimeError):
+        return "a link that cannot be followed (a loop)"
+    if not target.is_relative_to(root):
+        what = "folder" if stat.S_ISDIR(info.st_mode) else "file"
+        return f"a link to a {what} outside the corpus folder ({target}); not read"
+    if stat.S_ISDIR(info.st_mode):
+        return ""  # a folder: its files are listed on their own
+    for test, name in _SPECIAL.items():
+        if test(info.st_mode):
+            return f"not a regular file ({name}); not read"
+    return over_limit(info.st_size, max_bytes)
+
+
+def list_corpus(folder: Path, max_bytes: int | None = None) -> Listing:
+    """Every file under ``folder`` to read as a document (sorted), and what was left out.
+
+    Hidden entries and the corpus profile are left out without a word; links leading outside
+    the folder, special files and files over ``max_bytes`` are left out with a reason.
+    """
+    folder = Path(folder)
     if not folder.exists():
         raise CorpusError(f"corpus folder not found: {folder}")
     if not folder.is_dir():
         raise CorpusError(f"corpus path is not a folder: {folder}")
     root = folder.resolve()
-    files = []
+    files, skipped = [], {}
     for p in folder.rglob("*"):
         rel = p.relative_to(folder)
         if any(part.startswith(".") for part in rel.parts) or rel.as_posix() == PROFILE_FILE:
             continue
-        if not p.is_file() or not p.resolve().is_relative_to(root):
-            continue
-        files.append(p)
-    return sorted(files)
+        reason = _left_out(p, root, max_bytes)
+        if reason is None:
+            files.append(p)
+        elif reason:
+            skipped[rel.as_posix()] = reason
+    return Listing(sorted(files), dict(sorted(skipped.items())))
 
 
 def document_ids(rels: list[str]) -> dict[str, str]:
@@ -97,16 +157,20 @@ def read_file(path: Path) -> tuple[bytes | None, str]:
     return data, hashlib.sha256(data).hexdigest()
 
 
-def file_hashes(folder: Path) -> dict[str, str]:
-    """sha256 of every file's bytes (or why it cannot be read), by path in the folder."""
+def file_hashes(folder: Path, max_bytes: int | None = None) -> dict[str, str]:
+    """sha256 of every file's bytes, or why it is not read, by path in the folder."""
     folder = Path(folder)
-    return {p.relative_to(folder).as_posix(): read_file(p)[1] for p in corpus_files(folder)}
+    listing = list_corpus(folder, max_bytes)
+    return {**{p.relative_to(folder).as_posix(): read_file(p)[1] for p in listing.files},
+            **listing.skipped}  # fmt: skip
 
 
-def corpus_hash(folder: Path, hashes: dict[str, str] | None = None) -> str:
-    """One digest of the profile and every file: what a staleness check needs."""
+def corpus_hash(
+    folder: Path, hashes: dict[str, str] | None = None, max_bytes: int | None = None
+) -> str:
+    """One digest of the profile and every entry: what a staleness check needs."""
     folder = Path(folder)
-    hashes = file_hashes(folder) if hashes is None else hashes
+    hashes = file_hashes(folder, max_bytes) if hashes is None else hashes
     digest = hashlib.sha256(PROFILE_FILE.encode() + b"\0" + profile_bytes(folder))
     for rel in sorted(hashes):
         digest.update(_hash_entry(rel, hashes[rel]))
@@ -139,18 +203,18 @@ def load_document(
     return doc, ct
 
 
-def load_corpus(folder: Path) -> LoadedCorpus:
+def load_corpus(folder: Path, max_bytes: int | None = None) -> LoadedCorpus:
     """Read every document under ``folder``; skip (and report) the ones that cannot be read."""
     folder = Path(folder)
     profile = load_profile(folder)
-    files = corpus_files(folder)
-    rels = [p.relative_to(folder).as_posix() for p in files]
+    listing = list_corpus(folder, max_bytes)
+    rels = listing.rel(folder)
     ids = document_ids(rels)
     documents: list[Document] = []
     cleaned: dict[str, CleanText] = {}
-    skipped: list[tuple[str, str]] = []
-    hashes: dict[str, str] = {}
-    for path, rel in zip(files, rels):
+    skipped: list[tuple[str, str]] = list(listing.skipped.items())
+    hashes: dict[str, str] = dict(listing.skipped)
+    for path, rel in zip(listing.files, rels):
         data, hashes[rel] = read_file(path)
         if data is None:
             skipped.append((rel, hashes[rel]))
@@ -162,4 +226,4 @@ def load_corpus(folder: Path) -> LoadedCorpus:
             continue
         documents.append(doc)
         cleaned[doc.id] = ct
-    return LoadedCorpus(documents, cleaned, skipped, corpus_hash(folder, hashes), hashes)
+    return LoadedCorpus(documents, cleaned, sorted(skipped), corpus_hash(folder, hashes), hashes)

@@ -19,12 +19,14 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
+from qa.errors import UserError
+from qa.ingest.corpus import over_limit
 from qa.ingest.formats import SUFFIXES
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-class LibraryError(ValueError):
+class LibraryError(UserError, ValueError):
     """A file cannot be added or removed (the message says why, in one line)."""
 
 
@@ -52,10 +54,9 @@ def check_file(name: str, size: int, max_bytes: int) -> None:
             f"{PurePath(name).name}: unsupported file type {suffix or '(none)'} "
             f"(supported: {', '.join(SUFFIXES)})"
         )
-    if size > max_bytes:
-        raise LibraryError(
-            f"{PurePath(name).name}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit"
-        )
+    too_large = over_limit(size, max_bytes)
+    if too_large:
+        raise LibraryError(f"{PurePath(name).name}: {too_large}")
     if size == 0:
         raise LibraryError(f"{PurePath(name).name}: empty file")
 
@@ -73,8 +74,12 @@ def add_files(corpus_dir: Path, sources: list[Path], max_bytes: int) -> list[Add
     for src in sources:
         target = _free_path(corpus_dir, safe_name(src.name))
         tmp = corpus_dir / f".{target.name}.part"
-        shutil.copyfile(src, tmp)
-        os.replace(tmp, target)
+        tmp.unlink(missing_ok=True)  # never write through a link left under this name
+        try:
+            shutil.copyfile(src, tmp)
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)  # a full disk leaves no partial file behind
         added.append(Added(src.name, target.relative_to(corpus_dir).as_posix()))
     return added
 

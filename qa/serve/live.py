@@ -53,7 +53,7 @@ class LiveLibrary:
 
     def add(self, files: list[Path]) -> str:
         """Store the acceptable files, index them, and say what happened to each."""
-        limit = int(self.settings.max_file_mb * 1e6)
+        limit = self.settings.max_file_bytes
         good: list[Path] = []
         lines: list[str] = []
         for f in files:
