@@ -3,7 +3,8 @@
 A group holds about ``GROUP_TEXTS`` texts (one document at least), so a build hands each
 finished group to the cache before embedding the next: a stopped build keeps what it did.
 
->>> _means(np.array([[1, 0], [0, 1], [3, 4]], dtype=np.float32), [2, 1]).astype(float).round(3).tolist()
+>>> rows = np.array([[1, 0], [0, 1], [3, 4]], dtype=np.float32)
+>>> _means(rows, [2, 1]).astype(float).round(3).tolist()
 [[0.707, 0.707], [0.6, 0.8]]
 """
 
