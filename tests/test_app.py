@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import sys
 from pathlib import Path
@@ -80,6 +81,19 @@ def test_abstention(client) -> None:
     out = client.predict("What did Kofi Annan say at the 2014 dialogue?", "All", "",
                          api_name="/ask")  # fmt: skip
     assert out["abstained"] and "does not mention Kofi Annan" in out["answer"]
+
+
+def test_ordinary_variations_of_a_question(client) -> None:
+    """Found wrong by the fault battery (issue 11): "spoke" for "intervened" answered with a
+    paragraph number, and a French question named the speaker who opened the meeting."""
+    out = client.predict("How many Member States spoke in 2014?", "All", "", api_name="/ask")
+    assert "69" in out["answer"] and out["citations"], out["answer"]
+    assert not re.match(r"\W*7\b", out["answer"])
+    out = client.predict("Qui était le modérateur du dialogue de 2014 ?", "All", "",
+                         api_name="/ask")  # fmt: skip
+    assert out["abstained"] and out["reason"] == "other language"
+    assert "in French" in out["answer"] and "English" in out["answer"]
+    assert "Picco" not in out["answer"]
 
 
 def test_year_filter(client) -> None:

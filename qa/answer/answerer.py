@@ -25,6 +25,7 @@ from qa.evidence import idf_table, select_sources
 from qa.followup import rewrite
 from qa.generate import Generator, GeneratorUnavailable, load_generator
 from qa.index import Index
+from qa.language import corpus_languages, foreign, name
 from qa.premise import coverage_note, misplaced_names, uncovered_year, unknown_names
 from qa.prompt import canonical, messages, parse_reply, system_prompt
 from qa.question import QuestionError, clean_question
@@ -57,6 +58,7 @@ class Answerer:
         self.vocabulary = {
             fold(w) for p in index.passages for w in re.findall(r"[\w’']+", p.text)
         } | {fold(w) for d in index.documents.values() for w in re.findall(r"\w+", d.title)}
+        self.languages = corpus_languages([p.text for p in index.passages])
         self.year_tokens = self.retriever.year_tokens()
         self.kinds = {d.id: d.kind for d in index.documents.values()}
         self.system = system_prompt(self.profile.description)
@@ -139,6 +141,14 @@ class Answerer:
                 "instructions. Ask a question about the documents instead."
             )
             refused = (msg, "instruction")
+        language = foreign(question, self.languages, self.vocabulary) if not refused else None
+        if language:
+            ours = " or ".join(sorted(name(code) for code in self.languages))
+            msg = (
+                f"This question seems to be in {language}, and the documents are in {ours}. "
+                f"Ask it in {ours}, so that the answer can be found in them and quoted."
+            )
+            refused = (msg, "other language")
         if refused is not None:
             plan = Plan(question, question, Retrieval([], [], []), started=t0)
             plan.done = refusal(question, *refused, t0)

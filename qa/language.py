@@ -1,0 +1,76 @@
+"""Which languages a corpus is written in, and whether a question is asked in another one.
+
+Retrieval matches the question's words and an English-trained embedding against the
+passages; a question in another language finds passages by accident (a French "modérateur"
+matches no "moderator"), and the model then names whoever the accident found. So a question
+confidently in a language the corpus is not written in, most of whose words the corpus never
+uses, is answered with a request to ask in the corpus' language instead of a guess.
+
+Language identification is py3langid's (its model ships in the package); names come from
+pycountry.
+
+>>> foreign("Qui était le modérateur du dialogue de 2014 ?", {"en"}, {"dialogue", "the"})
+'French'
+>>> foreign("Who moderated the 2014 dialogue?", {"en"}, {"dialogue", "the"}) is None
+True
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+
+import pycountry
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+from qa.verify import fold
+
+# A question is foreign when identified at least this surely as another language...
+MIN_CONFIDENCE = 0.3
+# ...and fewer than this share of its words occur anywhere in the corpus.
+MAX_KNOWN_WORDS = 0.5
+# A language is the corpus' own when at least this share of sampled passages is in it.
+MIN_SHARE = 0.1
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+@lru_cache(maxsize=1)
+def _identifier() -> LanguageIdentifier:
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def identify(text: str) -> tuple[str, float]:
+    """(ISO 639-1 code, probability) of ``text``'s language."""
+    code, probability = _identifier().classify(text)
+    return code, float(probability)
+
+
+def name(code: str) -> str:
+    """The English name of a language code ("fr" → "French")."""
+    found = pycountry.languages.get(alpha_2=code)
+    return found.name.split(" (")[0] if found else code
+
+
+def corpus_languages(texts: list[str], sample: int = 200) -> set[str]:
+    """The languages at least ``MIN_SHARE`` of (an even sample of) ``texts`` are in."""
+    step = max(1, len(texts) // sample)
+    picked = [t for t in texts[::step] if _WORD.search(t)]
+    counts = Counter(identify(t)[0] for t in picked)
+    return {code for code, n in counts.items() if n >= MIN_SHARE * len(picked)}
+
+
+def foreign(question: str, languages: set[str], vocabulary: set[str]) -> str | None:
+    """The name of the question's language when it is surely not one of ``languages`` and
+    the corpus' ``vocabulary`` (words as :func:`qa.verify.fold` leaves them) holds few of its
+    words; else None."""
+    if not languages:
+        return None
+    code, probability = identify(question)
+    if code in languages or probability < MIN_CONFIDENCE:
+        return None
+    words = [fold(w) for w in _WORD.findall(question)]
+    known = sum(w in vocabulary for w in words)
+    if not words or known >= MAX_KNOWN_WORDS * len(words):
+        return None
+    return name(code)
