@@ -143,3 +143,44 @@ def test_the_app_answers_as_the_command_line_does(client, index, settings: Setti
     answerer = Answerer(index, settings, load_generator(settings, log=lambda _: None))
     answerer.ask("How many Member States intervened in the 2017 dialogue?")  # a batch before
     assert answerer.ask(mission).answer == in_app
+
+
+QUESTION_2014 = "Who moderated the panel at the 2014 dialogue?"
+
+
+def _mid_answer(job, seconds: float = 300) -> None:
+    """Wait until ``job`` has streamed at least one update (the model is writing)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not job.outputs() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert job.outputs(), "the answer never started streaming"
+
+
+def test_a_cancelled_and_a_killed_client_leave_the_next_reader_answered(
+    client, app_url: str, tmp_path: Path
+) -> None:
+    """A reader who cancels mid-answer, and one whose process dies mid-answer, hold nothing:
+    the next question is answered in full."""
+    import subprocess
+
+    job = client.submit(QUESTION_2014, [], "All", api_name="/respond")
+    _mid_answer(job)
+    job.cancel()
+    script = tmp_path / "reader.py"
+    script.write_text(
+        "import sys\nfrom gradio_client import Client\n"
+        f"job = Client({app_url!r}, verbose=False).submit({QUESTION_2014!r}, [], 'All', "
+        "api_name='/respond')\n"
+        "for _ in job:\n    print('streaming', flush=True)\n"
+    )
+    reader = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout is not None and reader.stdout.readline().strip() == "streaming"
+    finally:
+        reader.kill()  # SIGKILL: no goodbye to the server
+        reader.wait()
+    question = "How many Member States intervened in the 2017 dialogue?"
+    out = client.submit(question, "All", "", api_name="/ask").result(timeout=300)
+    assert "73" in out["answer"] and out["citations"] and out["reason"] is None
