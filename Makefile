@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 
-.PHONY: install index model browser run serve-llm test lint bench eval eval-retrieval load-check clean
+.PHONY: install index model browser run serve-llm test lint bench eval eval-retrieval load-check soak clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -64,6 +64,12 @@ eval-retrieval: index
 # 16 concurrent readers: one in-process app vs one model server shared by two apps.
 load-check: index model
 	$(BIN)/python eval/load_check.py
+
+# 16 readers asking question after question for 10 min (SOAK_MINUTES); exits 1 on a failure
+# or a peak RSS over 3 GB.
+SOAK_MINUTES ?= 10
+soak: index model
+	$(BIN)/python eval/soak.py --minutes $(SOAK_MINUTES)
 
 clean:
 	rm -rf $(VENV) .cache index/manifest.json index/passages-* index/dense-* index/sentences-* index/bm25-*
