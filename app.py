@@ -235,26 +235,34 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on")
     parser.add_argument(
-        "--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
-    )
+        "--port", type=int, default=os.environ.get("GRADIO_SERVER_PORT", "7860"),
+        help="port to listen on (GRADIO_SERVER_PORT)",
+    )  # fmt: skip
     args = parser.parse_args()
     try:
-        settings = load_settings()
-        answerer = Answerer(ensure_index(settings), settings)
-        generator = answerer.warm()  # the first visitor waits for no loading
+        serve(args.host, args.port)
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
     except Exception as exc:  # what a user can fix is one line that says what to do
         message = explain(exc)
         if message is None:
             raise
         raise SystemExit(f"error: {message}") from None
+
+
+def serve(host: str, port: int) -> None:
+    """Load the index and the model, then serve the app until stopped."""
+    settings = load_settings()
+    answerer = Answerer(ensure_index(settings), settings)
+    generator = answerer.warm()  # the first visitor waits for no loading
     problem = generator.check() if hasattr(generator, "check") else None
     if problem:  # the app still starts: answers show their evidence until the server is up
         print(f"qa: warning: {problem}", flush=True)
     demo = build_app(answerer)
-    print(f"qa is running at http://{args.host}:{args.port}/", flush=True)
+    print(f"qa is running at http://{host}:{port}/", flush=True)
     demo.queue(default_concurrency_limit=1).launch(
-        server_name=args.host,
-        server_port=args.port,
+        server_name=host,
+        server_port=port,
         share=False,
         css=CSS,
         max_file_size=f"{int(settings.max_file_mb)}mb",

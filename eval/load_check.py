@@ -55,10 +55,10 @@ QUESTIONS = [
 ]
 
 
-def _peak_rss_mb(pid: int) -> float:
-    """The process's peak resident memory so far (VmHWM), in MB."""
+def _peak_rss_mb(pid: int, field: str = "VmHWM") -> float:
+    """The process's peak resident memory so far (VmHWM; "VmRSS": now), in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
 

@@ -35,11 +35,8 @@ from qa.generate.server import stop  # noqa: E402
 
 
 def _rss_mb(pid: int) -> float:
-    """The process's resident memory now (VmRSS), in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    """The process's resident memory now, in MB."""
+    return _peak_rss_mb(pid, "VmRSS")
 
 
 def _questions() -> list[str]:
@@ -60,7 +57,10 @@ def _loop(client, questions: list[str], until: float) -> list[tuple[str, float, 
 
 def _sample(pid: int, stop_at: threading.Event, samples: list[float]) -> None:
     while not stop_at.wait(5):
-        samples.append(_rss_mb(pid))
+        try:
+            samples.append(_rss_mb(pid))
+        except OSError:  # the app is gone: its readers' failures say so
+            return
 
 
 def run(n: int, minutes: float, log: Path) -> dict:

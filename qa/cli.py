@@ -126,7 +126,7 @@ def add(
         raise _fail(str(exc)) from None
     for item in added:
         _err(f"added {item.source} as {item.path}")
-    built = _open_index(settings)
+    built = _open_index(settings, strict=True)
     skipped = {s["path"]: s["reason"] for s in built.manifest.get("skipped", [])}
     failed = [item for item in added if item.path in skipped]
     for item in failed:
@@ -158,7 +158,7 @@ def remove(
         except LibraryError as exc:
             raise _fail(str(exc)) from None
         _err(f"removed {by_name[name]}")
-    _open_index(settings)
+    _open_index(settings, strict=True)
 
 
 def _read_batch(path: Path) -> list[dict[str, Any]]:
@@ -170,14 +170,12 @@ def _read_batch(path: Path) -> list[dict[str, Any]]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except UnicodeDecodeError:
         raise _fail(f"batch file is not UTF-8 text: {path}") from None
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
+    for n, line in enumerate(lines, 1):  # one item a line, so outputs line up with inputs
         try:
             item = json.loads(line)
             if not isinstance(item, dict):
                 raise ValueError("not a JSON object")
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             items.append({"id": n, "question": None, "error": f"line {n}: bad JSON ({exc})"})
             continue
         item.setdefault("id", n)

@@ -44,9 +44,12 @@ def explain(exc: BaseException) -> str | None:
         if exc.errno in _DENIED:
             return (
                 f"permission denied: {where} ({exc.strerror}); give your user access to it, or "
-                "point qa at folders you can write (QA_INDEX_DIR, QA_MODEL_CACHE_DIR)"
+                "point qa at folders you can use (QA_CORPUS_DIR, QA_INDEX_DIR, "
+                "QA_MODEL_CACHE_DIR)"
             )
-        return f"{exc.strerror or type(exc).__name__}: {where}"
+        if exc.strerror:
+            return f"{exc.strerror}: {where}"
+        return str(exc) or type(exc).__name__
     return None
 
 

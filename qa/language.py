@@ -27,28 +27,40 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from qa.verify import fold
 
 # A question is foreign when identified at least this surely as another language...
-MIN_CONFIDENCE = 0.3
-# ...and fewer than this share of its words occur anywhere in the corpus.
+MIN_CONFIDENCE = 0.7
+# ...among the widely written languages (a keyword query, identified among all 97, is too
+# often a near-miss: "Burkina Faso Niger Nigeria" reads as Nigerian Pidgin)...
+WIDELY_WRITTEN = [
+    "ar", "bn", "cs", "da", "de", "el", "en", "es", "fa", "fi", "fr", "he", "hi", "hu", "id",
+    "it", "ja", "ko", "ms", "nl", "no", "pl", "pt", "ro", "ru", "sv", "sw", "ta", "th", "tr",
+    "uk", "ur", "vi", "zh",
+]  # fmt: skip
+# ...and it has at least this many words in lower case (names say little of a language),
+MIN_WORDS = 3
+# ...fewer than this share of which occur anywhere in the corpus.
 MAX_KNOWN_WORDS = 0.5
 # A language is the corpus' own when at least this share of sampled passages is in it.
 MIN_SHARE = 0.1
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
-@lru_cache(maxsize=1)
-def _identifier() -> LanguageIdentifier:
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+@lru_cache(maxsize=8)
+def _identifier(languages: tuple[str, ...] = ()) -> LanguageIdentifier:
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    if languages:
+        identifier.set_languages(list(languages))
+    return identifier
 
 
-def identify(text: str) -> tuple[str, float]:
-    """(ISO 639-1 code, probability) of ``text``'s language."""
-    code, probability = _identifier().classify(text)
+def identify(text: str, among: tuple[str, ...] = ()) -> tuple[str, float]:
+    """(ISO 639-1 code, probability) of ``text``'s language, among ``among`` (or all 97)."""
+    code, probability = _identifier(among).classify(text)
     return code, float(probability)
 
 
 def name(code: str) -> str:
     """The English name of a language code ("fr" → "French")."""
-    found = pycountry.languages.get(alpha_2=code)
+    found = pycountry.languages.get(alpha_2=code) or pycountry.languages.get(alpha_3=code)
     return found.name.split(" (")[0] if found else code
 
 
@@ -66,11 +78,13 @@ def foreign(question: str, languages: set[str], vocabulary: set[str]) -> str | N
     words; else None."""
     if not languages:
         return None
-    code, probability = identify(question)
+    words = [w for w in _WORD.findall(question) if not w[0].isupper()]
+    if len(words) < MIN_WORDS:
+        return None
+    code, probability = identify(question, tuple(sorted({*WIDELY_WRITTEN, *languages})))
     if code in languages or probability < MIN_CONFIDENCE:
         return None
-    words = [fold(w) for w in _WORD.findall(question)]
-    known = sum(w in vocabulary for w in words)
-    if not words or known >= MAX_KNOWN_WORDS * len(words):
+    known = sum(fold(w) in vocabulary for w in words)
+    if known >= MAX_KNOWN_WORDS * len(words):
         return None
     return name(code)

@@ -5,7 +5,7 @@ stderr is not a terminal the same tqdm counter writes plain lines through the ca
 at most one per ``every`` seconds and one per twentieth of the work.
 
 >>> lines = []
->>> with steps(40, "embedding", "text", log=lines.append, tty=False, every=0) as bar:
+>>> with steps(40, "embedding", "texts", log=lines.append, every=0, tty=False) as bar:
 ...     for _ in range(4):
 ...         _ = bar.update(10)
 >>> lines[-1]
@@ -20,7 +20,7 @@ from collections.abc import Callable
 from tqdm.auto import tqdm
 
 LINE = (
-    "{desc}: {n_fmt}/{total_fmt} {unit}s ({percentage:.0f} %), {elapsed} so far, ~{remaining} left"
+    "{desc}: {n_fmt}/{total_fmt} {unit} ({percentage:.0f} %), {elapsed} so far, ~{remaining} left"
 )
 
 
@@ -52,22 +52,26 @@ class _Lines:
 
 
 def steps(
-    total: int,
+    total: float,
     desc: str,
     unit: str,
     log: Callable[[str], None] = print,
     show: bool = True,
-    tty: bool | None = None,
     every: float = 5.0,
+    scale: bool = False,
+    tty: bool | None = None,
 ) -> Steps:
-    """A tqdm counter of ``total`` units: a bar on a terminal, else lines through ``log``.
+    """A tqdm counter of ``total`` units: a bar on a terminal, else lines through ``log``
+    (one per twentieth of the work, at most one each ``every`` seconds, none in the first
+    ``every``). ``scale`` writes large counts with SI prefixes (bytes: "2.10M").
 
     ``tty`` defaults to whether stderr is a terminal; ``show=False`` shows nothing.
     """
     tty = sys.stderr.isatty() if tty is None else tty
+    common = {"total": total, "desc": desc, "unit": unit, "unit_scale": scale}
     if not show or tty:
-        return Steps(total=total, desc=desc, unit=unit, disable=not show)
+        return Steps(**common, disable=not show)
     return Steps(
-        total=total, desc=desc, unit=unit, file=_Lines(log), bar_format=LINE,
-        miniters=max(1, total // 20), mininterval=every, delay=every,
+        **common, file=_Lines(log), bar_format=LINE, miniters=max(1, total // 20),
+        mininterval=every, delay=every, maxinterval=float("inf"),  # no monitor-thread lines
     )  # fmt: skip

@@ -180,6 +180,12 @@ class Settings(BaseSettings):
         "file in the corpus folder is skipped with a message.",
     )
     embed_batch_size: int = Field(32, description="Passages per embedding batch.")
+    progress_seconds: float = Field(
+        5.0,
+        ge=0,
+        description="When output is not a terminal, the least time between two progress "
+        "lines of a long build (each also marks a twentieth of the work).",
+    )
     passage_vectors: Literal["embed", "sentence_mean"] = Field(
         "sentence_mean",
         description="How a passage gets its vector: 'sentence_mean' averages its sentences' "

@@ -98,6 +98,8 @@ def test_the_loader_stays_inside_the_folder(tmp_path: Path) -> None:
     (folder / "good.txt").write_text("New York, 8 September 2014\n\nA fine document.")
     (folder / "sub" / "inner.md").write_text("Also inside.")
     (folder / "alias.txt").symlink_to(folder / "good.txt")
+    (folder / ".draft.txt").write_text("A hidden draft.")
+    (folder / "peek.txt").symlink_to(folder / ".draft.txt")
     (folder / "leak.txt").symlink_to(private)
     (folder / "passwd.txt").symlink_to("/etc/passwd")
     (folder / "dir").symlink_to(tmp_path / "elsewhere")
@@ -109,7 +111,8 @@ def test_the_loader_stays_inside_the_folder(tmp_path: Path) -> None:
     assert listing.rel(folder) == ["alias.txt", "good.txt", "sub/inner.md"]
     reasons = listing.skipped
     assert set(reasons) == {"leak.txt", "passwd.txt", "dir", "gone.txt", "loop.txt", "pipe.txt",
-                            "big.txt"}  # fmt: skip
+                            "big.txt", "peek.txt"}  # fmt: skip
+    assert reasons["peek.txt"] == "a link to a hidden file or to the corpus profile; not read"
     assert reasons["leak.txt"].startswith("a link to a file outside the corpus folder")
     assert reasons["dir"].startswith("a link to a folder outside the corpus folder")
     assert "does not exist" in reasons["gone.txt"] and "loop" in reasons["loop.txt"]

@@ -65,6 +65,29 @@ def test_the_app_started_with_a_truncated_model_says_so(
     _one_error_line(model, "truncated or wrong file")  # the same message as `qa model`
 
 
+def test_the_app_started_without_its_corpus_folder_says_so(tmp_path: Path) -> None:
+    settings = Settings(corpus_dir=tmp_path / "gone", index_dir=tmp_path / "index")
+    proc = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "app.py"), "--port", str(free_port())],
+        capture_output=True, text=True, env=_env(settings), timeout=300,
+    )  # fmt: skip
+    _one_error_line(proc, f"corpus folder not found: {settings.corpus_dir}")
+
+
+def test_the_app_started_on_a_port_in_use_says_so(tiny_settings: Settings) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = subprocess.run(
+            [sys.executable, str(PROJECT_ROOT / "app.py"), "--port", str(port)],
+            capture_output=True, text=True, env=_env(tiny_settings), timeout=600,
+        )  # fmt: skip
+    _one_error_line(proc, str(port))
+
+
 def _qa(settings: Settings, *args: str, **extra: str) -> subprocess.CompletedProcess:
     env = _env(settings, **extra)
     return subprocess.run([QA, *args], capture_output=True, text=True, env=env, timeout=600)
@@ -112,12 +135,12 @@ def test_a_large_file_shows_progress_lines_and_one_over_the_limit_is_skipped(
     sentences = (" ".join(words[(i * 7 + j) % 2000] for j in range(14)) + "." for i in range(6000))
     (corpus / "long.txt").write_text("New York, 2016\n\n" + " ".join(sentences))  # ~0.5 MB
     (corpus / "huge.txt").write_text("word " * 700_000)  # 3.5 MB
-    proc = _qa(tiny_settings, "index", QA_MAX_FILE_MB="3")
+    proc = _qa(tiny_settings, "index", QA_MAX_FILE_MB="3", QA_PROGRESS_SECONDS="0.5")
     assert proc.returncode == 0, proc.stderr
     assert "skipped huge.txt: 3.5 MB is over the 3 MB limit (QA_MAX_FILE_MB)" in proc.stderr
-    progress = [line for line in proc.stderr.splitlines() if line.startswith("embedding: ")]
-    assert progress, proc.stderr  # not a terminal: plain lines, not a bar
-    assert "\r" not in proc.stderr and all(" texts (" in line for line in progress)
+    progress = [line for line in proc.stderr.splitlines() if line.startswith("indexing: ")]
+    assert len(progress) >= 2, proc.stderr  # not a terminal: plain lines, not a bar
+    assert "\r" not in proc.stderr and all(" B (" in line for line in progress)
     assert "index ready: 3 documents" in proc.stderr
 
 

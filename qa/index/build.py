@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,7 +35,7 @@ from qa.index.store import (
     commit,
     load_index,
 )
-from qa.index.vectors import embed_entries, texts_to_embed
+from qa.index.vectors import embed_entries
 from qa.ingest.corpus import (
     CorpusError,
     corpus_hash,
@@ -128,12 +128,12 @@ def build_index(settings: Settings, log: Log = print, progress: bool = True) -> 
     key_base = build_key(settings)
     cache = DocCache(settings.index_dir / "docs")
     entries: dict[str, tuple[str, DocEntry]] = {}
-    todo: list[tuple[str, DocEntry]] = []
+    new: list[tuple[Path, str, str, int]] = []  # (path, rel, cache key, bytes): to embed
     skipped: list[tuple[str, str]] = list(listing.skipped.items())
     hashes: dict[str, str] = dict(listing.skipped)
     for rel, reason in skipped:
         log(f"skipped {rel}: {reason}")
-    with steps(len(rels), "reading", "file", log, progress) as bar:
+    with steps(len(rels), "checking", "file", log, progress, settings.progress_seconds) as bar:
         for path, rel in zip(listing.files, rels):
             bar.update(1)
             data, hashes[rel] = read_file(path)
@@ -150,19 +150,29 @@ def build_index(settings: Settings, log: Log = print, progress: bool = True) -> 
             cached = cache.get(key)
             if cached is not None:
                 entries[rel] = (key, cached)
-                continue
+            else:
+                new.append((path, rel, key, len(data)))
+
+    def split_new() -> Iterator[tuple[str, DocEntry, int]]:
+        for path, rel, key, size in new:  # read again: one file in memory at a time
+            data, digest = read_file(path)
             try:
-                todo.append((key, _split(rel, ids[rel], data, profile, settings)))
+                if data is None or digest != hashes[rel]:
+                    raise Unreadable("it changed while being indexed; index again")
+                yield key, _split(rel, ids[rel], data, profile, settings), size
             except Unreadable as exc:
                 skipped.append((rel, str(exc)))
                 log(f"skipped {rel}: {exc}")
-    if not entries and not todo:
-        kinds = ", ".join(SUFFIXES)
-        raise CorpusError(f"no readable documents ({kinds}) in {settings.corpus_dir}")
-    with steps(texts_to_embed(todo, settings), "embedding", "text", log, progress) as bar:
-        for key, entry in embed_entries(todo, settings, bar):
+
+    total = sum(size for *_, size in new)
+    with steps(total, "indexing", "B", log, progress, settings.progress_seconds, True) as bar:
+        for key, entry in embed_entries(split_new(), settings, bar):
             cache.put(key, entry)
             entries[entry.document.path] = (key, entry)
+    if not entries:
+        kinds = ", ".join(SUFFIXES)
+        raise CorpusError(f"no readable documents ({kinds}) in {settings.corpus_dir}")
+    embedded = sum(rel in entries for _, rel, _, _ in new)
     ordered = [entries[rel][1] for rel in rels if rel in entries]
     with build_lock(settings.index_dir):
         index = _assemble(settings, ordered)
@@ -183,16 +193,16 @@ def build_index(settings: Settings, log: Log = print, progress: bool = True) -> 
                 "passages": len(index.passages),
                 "sentences": int(index.sentences.ntotal),
                 "skipped": len(skipped),
-                "embedded": len(todo),
-                "reused": len(ordered) - len(todo),
+                "embedded": embedded,
+                "reused": len(ordered) - embedded,
             },
             "skipped": [{"path": p, "reason": r} for p, r in sorted(skipped)],
         }
         commit(settings.index_dir, index, manifest)
         cache.prune({key for key, _ in entries.values()})
     log(
-        f"indexed {len(ordered)} documents ({len(todo)} read and embedded, "
-        f"{len(ordered) - len(todo)} unchanged), {len(index.passages)} passages "
+        f"indexed {len(ordered)} documents ({embedded} read and embedded, "
+        f"{len(ordered) - embedded} unchanged), {len(index.passages)} passages "
         f"in {time.perf_counter() - t0:.1f} s → {settings.index_dir}"
     )
     return load_index(settings.index_dir)
@@ -241,8 +251,9 @@ def ensure_index(
 ) -> Index:
     """A loaded index that matches the corpus and settings, updating it when it does not.
 
-    When an update fails because the index folder cannot be written (read-only, full), an
-    intact index is still used as built, with a warning; ``strict`` raises instead.
+    When an update for a changed corpus fails because the index folder cannot be written
+    (read-only, full), the intact index is still used as built, with a warning; ``strict``
+    raises instead. An index built with other settings (embedder, passages) is never used.
     """
     current = _corpus_hash(settings, log)
     built: Index | None = None
@@ -257,7 +268,7 @@ def ensure_index(
         if reason is None:
             return index
         log(f"{reason}; updating the index")
-        built = index
+        built = index if staleness(index.manifest, settings, None) is None else None
     try:
         return build_index(settings, log, progress)
     except (IndexUnwritable, OSError) as exc:

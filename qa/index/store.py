@@ -143,14 +143,22 @@ def _versions() -> dict[str, str]:
 def commit(index_dir: Path, index: Index, manifest: dict[str, Any]) -> None:
     """Write the index's data files, then the manifest naming them (the commit point), then
     delete files no manifest names. Call under :func:`build_lock`."""
-    files = _write_files(index_dir, index)
-    manifest = {
-        **manifest,
-        "dim": int(index.dense.d),
-        "versions": _versions(),
-        "files": files,
-    }
-    _write_atomic(index_dir / MANIFEST, json.dumps(manifest, indent=2).encode())
+    try:
+        files = _write_files(index_dir, index)
+        manifest = {
+            **manifest,
+            "dim": int(index.dense.d),
+            "versions": _versions(),
+            "files": files,
+        }
+        _write_atomic(index_dir / MANIFEST, json.dumps(manifest, indent=2).encode())
+    except BaseException:  # e.g. a full disk: keep the committed index, drop what was new
+        try:
+            committed = read_manifest(index_dir)["files"]
+        except IndexError_:
+            committed = {}
+        _remove_unreferenced(index_dir, committed)
+        raise
     _remove_unreferenced(index_dir, files)
 
 

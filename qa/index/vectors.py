@@ -1,7 +1,9 @@
 """Embed new or changed documents' passages and sentences, a group of documents at a time.
 
-A group holds about ``GROUP_TEXTS`` texts (one document at least), so a build hands each
-finished group to the cache before embedding the next: a stopped build keeps what it did.
+Documents arrive one at a time, as they are read and split; a group holds about
+``GROUP_TEXTS`` texts (one document at least) and is handed to the cache as soon as it is
+embedded. So a build holds one group beyond the index it is making, and a stopped build keeps
+what it finished.
 
 >>> rows = np.array([[1, 0], [0, 1], [3, 4]], dtype=np.float32)
 >>> _means(rows, [2, 1]).astype(float).round(3).tolist()
@@ -10,7 +12,7 @@ finished group to the cache before embedding the next: a stopped build keeps wha
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -25,19 +27,14 @@ from qa.settings import Settings
 GROUP_TEXTS = 4096
 
 
-def texts_to_embed(todo: list[tuple[str, DocEntry]], settings: Settings) -> int:
-    """How many texts embedding ``todo`` takes (the progress total)."""
-    own = settings.passage_vectors == "embed"
-    return sum(len(_texts(entry, own)) for _, entry in todo)
-
-
 def embedding_text(passage: Passage) -> str:
     """What the embedder sees for a passage: its text (metadata lives in BM25 and filters)."""
     return passage.text
 
 
-def _embed(texts: list[str], settings: Settings, bar: Any) -> np.ndarray:
-    """Embed texts in batches of similar length (little padding), counting them on ``bar``.
+def _embed(texts: list[str], settings: Settings, done: Callable[[list[int]], None]) -> np.ndarray:
+    """Embed texts in batches of similar length (little padding); ``done`` gets each batch's
+    rows.
 
     Texts are sorted by length before batching and the vectors put back in input order: a
     batch pads every text to its longest, so mixing a 5-word heading with a 200-word
@@ -54,7 +51,7 @@ def _embed(texts: list[str], settings: Settings, bar: Any) -> np.ndarray:
         if out is None:
             out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
         out[rows] = vectors
-        bar.update(len(rows))
+        done(rows)
     assert out is not None
     return out
 
@@ -67,28 +64,42 @@ def _texts(entry: DocEntry, own: bool) -> list[str]:
 
 
 def embed_entries(
-    todo: list[tuple[str, DocEntry]], settings: Settings, bar: Any
+    items: Iterable[tuple[str, DocEntry, int]], settings: Settings, bar: Any
 ) -> Iterator[tuple[str, DocEntry]]:
-    """Embed new or changed documents a group at a time (about ``GROUP_TEXTS`` texts, one
-    document at least), yielding each document as soon as its group is done."""
+    """Embed documents as they come, a group at a time (about ``GROUP_TEXTS`` texts, one
+    document at least), yielding each as soon as its group is done.
+
+    ``items`` are (cache key, entry without vectors, size of its file in bytes); ``bar``
+    counts the bytes, each text carrying an even share of its file's.
+    """
     own = settings.passage_vectors == "embed"
-    group: list[tuple[str, DocEntry]] = []
-    size = 0
-    for n, (key, entry) in enumerate(todo):
-        group.append((key, entry))
-        size += len(_texts(entry, own))
-        if size >= GROUP_TEXTS or n == len(todo) - 1:
+    group: list[tuple[str, DocEntry, list[str], int]] = []
+    n = 0
+    for key, entry, size in items:
+        texts = _texts(entry, own)
+        group.append((key, entry, texts, size))
+        n += len(texts)
+        if n >= GROUP_TEXTS:
             yield from _embed_group(group, settings, own, bar)
-            group, size = [], 0
+            group, n = [], 0
+    if group:
+        yield from _embed_group(group, settings, own, bar)
 
 
 def _embed_group(
-    group: list[tuple[str, DocEntry]], settings: Settings, own: bool, bar: Any
+    group: list[tuple[str, DocEntry, list[str], int]], settings: Settings, own: bool, bar: Any
 ) -> list[tuple[str, DocEntry]]:
-    vectors = _embed([t for _, e in group for t in _texts(e, own)], settings, bar)
+    share = np.concatenate(
+        [np.full(len(texts), size / max(1, len(texts))) for _, _, texts, size in group]
+    )
+    vectors = _embed(
+        [t for *_, texts, _ in group for t in texts], settings,
+        lambda rows: bar.update(float(share[rows].sum())),
+    )  # fmt: skip
+    bar.update(sum(size for _, _, texts, size in group if not texts))
     out = []
     pos = 0
-    for key, entry in group:
+    for key, entry, _, _ in group:
         n_p = len(entry.passages) if own else 0
         counts = [len(p.sentence_texts()) for p in entry.passages]
         svec = vectors[pos + n_p : pos + n_p + sum(counts)]

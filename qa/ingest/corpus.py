@@ -20,6 +20,7 @@ unsupported type); the rest load.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import stat
@@ -88,6 +89,10 @@ def over_limit(size: int, max_bytes: int | None) -> str | None:
     return f"{size / 1e6:.1f} MB is over the {max_bytes / 1e6:g} MB limit (QA_MAX_FILE_MB)"
 
 
+def _hidden(rel: Path) -> bool:
+    return any(part.startswith(".") for part in rel.parts) or rel.as_posix() == PROFILE_FILE
+
+
 def _left_out(path: Path, root: Path, max_bytes: int | None) -> str | None:
     """Why an entry of the folder is not read as a document, or None when it is."""
     try:
@@ -95,16 +100,22 @@ def _left_out(path: Path, root: Path, max_bytes: int | None) -> str | None:
         info = path.stat()
     except FileNotFoundError:
         return f"a link to {os.readlink(path)}, which does not exist" if path.is_symlink() else None
-    except (OSError, RuntimeError):
+    except RuntimeError:
         return "a link that cannot be followed (a loop)"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a link that cannot be followed (a loop)"
+        return f"cannot be read ({exc.strerror or type(exc).__name__})"
     if not target.is_relative_to(root):
         what = "folder" if stat.S_ISDIR(info.st_mode) else "file"
         return f"a link to a {what} outside the corpus folder ({target}); not read"
+    if _hidden(target.relative_to(root)):
+        return "a link to a hidden file or to the corpus profile; not read"
     if stat.S_ISDIR(info.st_mode):
         return ""  # a folder: its files are listed on their own
-    for test, name in _SPECIAL.items():
-        if test(info.st_mode):
-            return f"not a regular file ({name}); not read"
+    if not stat.S_ISREG(info.st_mode):
+        kind = next((name for test, name in _SPECIAL.items() if test(info.st_mode)), "special")
+        return f"not a regular file ({kind}); not read"
     return over_limit(info.st_size, max_bytes)
 
 
@@ -122,14 +133,13 @@ def list_corpus(folder: Path, max_bytes: int | None = None) -> Listing:
     root = folder.resolve()
     files, skipped = [], {}
     for p in folder.rglob("*"):
-        rel = p.relative_to(folder)
-        if any(part.startswith(".") for part in rel.parts) or rel.as_posix() == PROFILE_FILE:
+        if _hidden(p.relative_to(folder)):
             continue
         reason = _left_out(p, root, max_bytes)
         if reason is None:
             files.append(p)
         elif reason:
-            skipped[rel.as_posix()] = reason
+            skipped[p.relative_to(folder).as_posix()] = reason
     return Listing(sorted(files), dict(sorted(skipped.items())))
 
 
@@ -150,8 +160,12 @@ def _hash_entry(rel: str, digest: str) -> bytes:
 
 def read_file(path: Path) -> tuple[bytes | None, str]:
     """(bytes, sha256) of a file, or (None, a one-line reason) when it cannot be read."""
-    try:
-        data = path.read_bytes()
+    try:  # non-blocking: a file swapped for a pipe since it was listed must not hang us
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                return None, "not a regular file; not read"
+            data = f.read()
     except OSError as exc:
         return None, f"cannot read the file ({exc.strerror or type(exc).__name__})"
     return data, hashlib.sha256(data).hexdigest()

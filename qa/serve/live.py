@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.answer import Answerer
+from qa.errors import explain
 from qa.index import build_index
 from qa.ingest.library import LibraryError, add_files, check_file, remove_file
 from qa.settings import Settings
@@ -65,11 +66,14 @@ class LiveLibrary:
             good.append(f)
         if good:
             with self._build:
+                added = []
                 try:
                     added = add_files(self.settings.corpus_dir, good, limit)
                     self._rebuild()
                 except Exception as exc:  # disk full, an embedder fault: say so, keep serving
-                    return "\n".join([*lines, f"✗ not added: {exc}"])
+                    for item in added:  # "not added" must be true: the folder matches the index
+                        (self.settings.corpus_dir / item.path).unlink(missing_ok=True)
+                    return "\n".join([*lines, f"✗ not added: {explain(exc) or exc}"])
             skipped = {s["path"]: s["reason"] for s in self.answerer.index.manifest["skipped"]}
             counts = Counter(p.doc for p in self.answerer.index.passages)
             for item in added:
