@@ -28,7 +28,7 @@ app = typer.Typer(
 )
 
 CorpusOpt = Annotated[
-    Path | None, typer.Option("--corpus", help="Folder of .txt/.md documents (QA_CORPUS_DIR).")
+    Path | None, typer.Option("--corpus", help="Folder of documents (QA_CORPUS_DIR).")
 ]
 IndexOpt = Annotated[Path | None, typer.Option("--index", help="Index folder (QA_INDEX_DIR).")]
 BackendOpt = Annotated[
@@ -341,15 +341,15 @@ def _evaluate_evidence(settings: Settings, items: list[Any], as_json: bool) -> N
 def _evaluate_answers(
     settings: Settings, items: list[Any], questions: Path, out: Path, as_json: bool
 ) -> None:
-    from tqdm.auto import tqdm
-
     from qa.evaluate import score_answer, summarise_answers
+    from qa.progress import steps
     from qa.report import table, write_report
 
     answerer = _answerer(settings)
     t0 = time.perf_counter()
     scores, rows = [], []
-    for q in tqdm(items, desc="answering", unit="question", disable=as_json):
+    bar = steps(len(items), "answering", "questions", _err, not as_json, settings.progress_seconds)
+    for q in bar.wrap(items):
         result = answerer.ask(q.question, q.history).to_dict(q.id)
         score = score_answer(q, result, settings.corpus_dir)
         scores.append(score)

@@ -15,10 +15,12 @@ at most one per ``every`` seconds and one per twentieth of the work.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 from tqdm.auto import tqdm
 
+T = TypeVar("T")
 LINE = (
     "{desc}: {n_fmt}/{total_fmt} {unit} ({percentage:.0f} %), {elapsed} so far, ~{remaining} left"
 )
@@ -32,6 +34,19 @@ class Steps(tqdm):
         if exc_type is not None:
             self.leave = False
         return super().__exit__(exc_type, exc_value, traceback)
+
+    def update(self, n: float = 1) -> bool | None:
+        """Count ``n`` more, never past the total (shares of a whole add up to a hair more)."""
+        if self.total is not None:
+            n = min(n, self.total - self.n)
+        return super().update(n)
+
+    def wrap(self, items: list[T]) -> Iterator[T]:
+        """Each of ``items``, counted as it is done; closes the counter at the end."""
+        with self:
+            for item in items:
+                yield item
+                self.update(1)
 
 
 class _Lines:
