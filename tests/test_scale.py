@@ -16,7 +16,8 @@ from qa import retrieve
 from qa.index import build as build_mod
 from qa.index import dense as dense_index
 from qa.index.cache import DocEntry
-from qa.index.store import Index, build_lock, commit, load_index
+from qa.index.disk import build_lock
+from qa.index.store import Index, commit, load_index
 from qa.records import Document, Passage
 from qa.retrieve import Retriever
 from qa.settings import Settings

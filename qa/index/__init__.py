@@ -1,7 +1,9 @@
 """The index: per-document build results (:mod:`cache`), incremental building
-(:mod:`build`), and the committed, verified files on disk (:mod:`store`)."""
+(:mod:`build`, embedding in :mod:`vectors`), and the committed, verified files on disk
+(:mod:`store`, written safely by :mod:`disk`)."""
 
 from qa.index.build import build_index, build_key, ensure_index, pipeline_hash, staleness
+from qa.index.disk import IndexUnwritable
 from qa.index.store import (
     FORMAT,
     MANIFEST,
@@ -10,7 +12,6 @@ from qa.index.store import (
     IndexError_,
     IndexMissing,
     IndexStale,
-    IndexUnwritable,
     load_index,
     read_manifest,
 )

@@ -24,14 +24,12 @@ import numpy as np
 from qa.errors import cannot_write, explain
 from qa.index import dense as dense_index
 from qa.index.cache import DocCache, DocEntry, entry_key
+from qa.index.disk import IndexUnwritable, build_lock, check_writable
 from qa.index.store import (
     FORMAT,
     Index,
     IndexCorrupt,
     IndexMissing,
-    IndexUnwritable,
-    build_lock,
-    check_writable,
     commit,
     load_index,
 )

@@ -10,15 +10,11 @@ with the corpus or settings into a one-line message and an update.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import json
 import os
 import platform
 import shutil
-import tempfile
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +27,7 @@ from qa import __version__
 from qa.errors import UserError, writing
 from qa.index import dense as dense_index
 from qa.index.cache import document_from_dict, passage_from_dict
+from qa.index.disk import sha256_of, write_atomic
 from qa.profile import CorpusProfile
 from qa.records import Document, Passage
 
@@ -48,10 +45,6 @@ class IndexMissing(IndexError_):
 
 class IndexCorrupt(IndexError_):
     """A file of the index is missing, damaged or unreadable."""
-
-
-class IndexUnwritable(IndexError_):
-    """The index folder cannot be written (read-only, not the user's), so it cannot be built."""
 
 
 class IndexStale(IndexError_):
@@ -81,52 +74,6 @@ class Index:
         return sorted({d.year for d in self.documents.values() if d.year is not None})
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with writing(path.parent), tmp.open("wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)  # a full disk keeps no half-written file
-
-
-def check_writable(index_dir: Path) -> None:
-    """:class:`IndexUnwritable` unless files can be created in ``index_dir`` (made if missing):
-    checked before a build, so that a read-only folder fails at once, not after embedding."""
-    try:
-        index_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=index_dir):
-            pass
-    except OSError as exc:
-        raise IndexUnwritable(
-            f"the index folder {index_dir} cannot be written ({exc.strerror}): make it "
-            "writable, or set QA_INDEX_DIR to a folder you can write"
-        ) from None
-
-
-@contextlib.contextmanager
-def build_lock(index_dir: Path) -> Iterator[None]:
-    """One build at a time per index folder (a second builder waits)."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with (index_dir / ".lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
 def _versions() -> dict[str, str]:
     from importlib.metadata import version  # importing sentence_transformers takes ~7 s
 
@@ -151,7 +98,7 @@ def commit(index_dir: Path, index: Index, manifest: dict[str, Any]) -> None:
             "versions": _versions(),
             "files": files,
         }
-        _write_atomic(index_dir / MANIFEST, json.dumps(manifest, indent=2).encode())
+        write_atomic(index_dir / MANIFEST, json.dumps(manifest, indent=2).encode())
     except BaseException:  # e.g. a full disk: keep the committed index, drop what was new
         try:
             committed = read_manifest(index_dir)["files"]
@@ -185,7 +132,7 @@ def _write_files(index_dir: Path, index: Index) -> dict[str, dict[str, Any]]:
     except BaseException:
         shutil.rmtree(tmp_dir, ignore_errors=True)
         raise
-    hashes = {p.name: _sha256(p) for p in sorted(tmp_dir.iterdir())}
+    hashes = {p.name: sha256_of(p) for p in sorted(tmp_dir.iterdir())}
     digest = hashlib.sha256(json.dumps(hashes, sort_keys=True).encode()).hexdigest()
     final = index_dir / f"bm25-{digest[:16]}"
     if final.exists() and _matches(final, hashes):
@@ -199,7 +146,7 @@ def _write_files(index_dir: Path, index: Index) -> dict[str, dict[str, Any]]:
 
 def _matches(folder: Path, hashes: dict[str, str]) -> bool:
     try:
-        return {p.name: _sha256(p) for p in folder.iterdir()} == hashes
+        return {p.name: sha256_of(p) for p in folder.iterdir()} == hashes
     except OSError:
         return False
 
@@ -207,8 +154,8 @@ def _matches(folder: Path, hashes: dict[str, str]) -> bool:
 def _store(index_dir: Path, stem: str, suffix: str, data: bytes) -> dict[str, Any]:
     digest = hashlib.sha256(data).hexdigest()
     path = index_dir / f"{stem}-{digest[:16]}{suffix}"
-    if not (path.exists() and _sha256(path) == digest):
-        _write_atomic(path, data)
+    if not (path.exists() and sha256_of(path) == digest):
+        write_atomic(path, data)
     return {"path": path.name, "sha256": digest}
 
 
@@ -285,5 +232,5 @@ def _verify(index_dir: Path, files: dict[str, Any]) -> None:
 def _check(path: Path, digest: str) -> None:
     if not path.is_file():
         raise IndexCorrupt(f"index file {path.name} is missing")
-    if _sha256(path) != digest:
+    if sha256_of(path) != digest:
         raise IndexCorrupt(f"index file {path.name} is corrupt (checksum mismatch)")
