@@ -172,6 +172,16 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def write_report(reports: Path, name: str, title: str, intro: str, text: str) -> Path:
+    """Print ``text`` (a table) and write it, dated, to ``reports/<name>-<stamp>.md``."""
+    print("\n" + text)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = reports / f"{name}-{stamp}.md"
+    out.write_text(f"# {title} ({stamp})\n\n{intro}\n\n{text}\n")
+    print(f"\nreport: {out}")
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=16, help="concurrent readers")
@@ -187,16 +197,12 @@ def main() -> int:
     reports = ROOT / "eval" / "reports"
     reports.mkdir(parents=True, exist_ok=True)
     rows = [run(mode, args.n, reports, args.stagger) for mode in args.modes]
-    text = table(rows)
-    print("\n" + text)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    out = reports / f"load-check-{stamp}.md"
-    out.write_text(
-        f"# Load check ({stamp})\n\n`make load-check`: {args.n} concurrent readers, each "
-        "asking `/evidence` then `/ask`; the server set-up is one `qa serve-llm` server "
-        "shared by two app processes.\n\n" + text + "\n"
-    )
-    print(f"\nreport: {out}")
+    write_report(
+        reports, "load-check", "Load check",
+        f"`make load-check`: {args.n} concurrent readers, each asking `/evidence` then `/ask`; "
+        "the server set-up is one `qa serve-llm` server shared by two app processes.",
+        table(rows),
+    )  # fmt: skip
     return 0 if all(r["cited"] == r["readers"] for r in rows) else 1
 
 

@@ -22,13 +22,18 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "eval")]
 
-from load_check import _answered, _peak_rss_mb, _reader, _start_app  # noqa: E402
+from load_check import (  # noqa: E402
+    _answered,
+    _peak_rss_mb,
+    _reader,
+    _start_app,
+    write_report,
+)
 
 from qa.evaluate import percentile  # noqa: E402
 from qa.generate.server import stop  # noqa: E402
@@ -130,16 +135,13 @@ def main() -> int:
     reports = ROOT / "eval" / "reports"
     reports.mkdir(parents=True, exist_ok=True)
     result = run(args.n, args.minutes, reports / "soak.log")
-    text = table(result)
-    print("\n" + text)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    out = reports / f"soak-{stamp}.md"
-    out.write_text(
-        f"# Soak ({stamp})\n\n`make soak`: {args.n} readers, each asking `/evidence` then "
-        f"`/ask` for one test-part question after another for {args.minutes:g} min, against "
-        "one app process holding the model.\n\n" + text + "\n"
-    )
-    print(f"\nreport: {out}")
+    write_report(
+        reports, "soak", "Soak",
+        f"`make soak`: {args.n} readers, each asking `/evidence` then `/ask` for one test-part "
+        f"question after another for {args.minutes:g} min, against one app process holding "
+        "the model.",
+        table(result),
+    )  # fmt: skip
     ok = result["failed"] == 0 and result["readers_answered"] == args.n
     return 0 if ok and result["rss"][1] <= args.max_rss_gb * 1024 else 1
 
