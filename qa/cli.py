@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from qa.embedder import EmbedderError
+from qa.errors import explain
 from qa.ingest.corpus import CorpusError
 from qa.profile import ProfileError
 from qa.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
@@ -117,16 +118,21 @@ def add(
     index: IndexOpt = None,
 ) -> None:
     """Copy files into the corpus folder (safe names) and index them."""
-    from qa.ingest.library import LibraryError, add_files
+    from qa.ingest.library import LibraryError, add_files, unadd
 
     settings = _settings(corpus, index)
     try:
         added = add_files(settings.corpus_dir, files, settings.max_file_bytes)
     except (LibraryError, OSError) as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(explain(exc) or str(exc)) from None
+    try:
+        built = _open_index(settings, strict=True)
+    except BaseException:  # the index could not take them: the folder stays as it was
+        unadd(settings.corpus_dir, added)
+        _err(f"not added: {', '.join(item.source for item in added)}")
+        raise
     for item in added:
         _err(f"added {item.source} as {item.path}")
-    built = _open_index(settings, strict=True)
     skipped = {s["path"]: s["reason"] for s in built.manifest.get("skipped", [])}
     failed = [item for item in added if item.path in skipped]
     for item in failed:
@@ -167,7 +173,9 @@ def _read_batch(path: Path) -> list[dict[str, Any]]:
         raise _fail(f"batch file not found: {path}")
     items: list[dict[str, Any]] = []
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        text = path.read_text(encoding="utf-8")
+        # "\n" only: JSON strings may hold U+2028 and its kin, which splitlines() splits on
+        lines = [line.removesuffix("\r") for line in text.removesuffix("\n").split("\n")]
     except UnicodeDecodeError:
         raise _fail(f"batch file is not UTF-8 text: {path}") from None
     for n, line in enumerate(lines, 1):  # one item a line, so outputs line up with inputs
@@ -501,8 +509,6 @@ def serve_llm(
 
 def main() -> None:
     """Console-script entry point: a failure a user can fix is one line and exit 1."""
-    from qa.errors import explain
-
     try:
         app()
     except Exception as exc:

@@ -37,8 +37,10 @@ WIDELY_WRITTEN = [
 ]  # fmt: skip
 # ...and it has at least this many words in lower case (names say little of a language),
 MIN_WORDS = 3
-# ...fewer than this share of which occur anywhere in the corpus.
+# ...fewer than this share of which occur anywhere in the corpus, and the corpus' own
+# languages all but ruled out (an English keyword query keeps some English in the running).
 MAX_KNOWN_WORDS = 0.5
+MAX_OWN = 0.01
 # A language is the corpus' own when at least this share of sampled passages is in it.
 MIN_SHARE = 0.1
 _WORD = re.compile(r"[^\W\d_]{2,}")
@@ -81,8 +83,10 @@ def foreign(question: str, languages: set[str], vocabulary: set[str]) -> str | N
     words = [w for w in _WORD.findall(question) if not w[0].isupper()]
     if len(words) < MIN_WORDS:
         return None
-    code, probability = identify(question, tuple(sorted({*WIDELY_WRITTEN, *languages})))
-    if code in languages or probability < MIN_CONFIDENCE:
+    ranked = dict(_identifier(tuple(sorted({*WIDELY_WRITTEN, *languages}))).rank(question))
+    code = max(ranked, key=ranked.__getitem__)
+    own = sum(ranked.get(language, 0.0) for language in languages)
+    if code in languages or ranked[code] < MIN_CONFIDENCE or own >= MAX_OWN:
         return None
     known = sum(fold(w) in vocabulary for w in words)
     if known >= MAX_KNOWN_WORDS * len(words):

@@ -56,12 +56,15 @@ def test_search_batch_keeps_order_and_reports_bad_lines(
         + json.dumps({"id": 7, "question": ""})
         + "\n"
         + json.dumps({"id": "z", "question": "2014 themes", "history": []})
+        + "\n\n"  # a blank line is a line too
+        + json.dumps({"id": "u", "question": "veto\u2028restraint"}, ensure_ascii=False)
         + "\n"
     )
     proc = run_qa("search", "--batch", str(batch), "--json", "--k", "3", settings=settings)
     assert proc.returncode == 0, proc.stderr
-    rows = [json.loads(line) for line in proc.stdout.strip().splitlines()]
-    assert [r["id"] for r in rows] == ["a", 2, 7, "z"]
+    rows = [json.loads(line) for line in proc.stdout.strip().split("\n")]
+    assert [r["id"] for r in rows] == ["a", 2, 7, "z", 5, "u"]  # one output line per input line
+    assert "bad JSON" in rows[4]["error"] and rows[5]["passages"]
     assert len(rows[0]["passages"]) == 3 and "error" not in rows[0]
     assert "bad JSON" in rows[1]["error"]
     assert rows[2]["error"] == "the question is empty"

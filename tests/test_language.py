@@ -42,7 +42,9 @@ def test_questions_in_other_languages_are_named(index) -> None:
     # Short keyword queries and names are too little to judge: never turned away.
     for question in ("R2P?", "veto restraint 2016", "Adama Dieng", "Who?",
                      "Ukraine Crimea annexation sanctions", "Burkina Faso Niger Nigeria Cameroon",
-                     "Srebrenica genocide anniversary", "Rohingya Myanmar atrocities"):  # fmt: skip
+                     "Srebrenica genocide anniversary", "Rohingya Myanmar atrocities",
+                     "ukraine crimea annexation sanctions", "veto restraint initiative supporters",
+                     "mass atrocity crimes prevention toolkit"):  # fmt: skip
         assert foreign(question, {"en"}, vocabulary) is None, question
     # A corpus in French takes the French question.
     assert identify("Qui était le modérateur du dialogue de 2014 ?")[0] == "fr"

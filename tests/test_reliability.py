@@ -223,6 +223,12 @@ def test_a_full_disk(tiny_settings: Settings, small_disk: Path) -> None:
     answered = _qa(settings, "search", "gadget safety", "--json")
     assert answered.returncode == 0 and "Twelve delegations" in answered.stdout
     assert "warning: no space left on the disk" in answered.stderr
+    new = small_disk.parent / "minutes.txt"
+    new.write_text("New York, 2018\n\nThe fourth meeting on levers and pulleys.")
+    added = _qa(settings, "add", str(new))  # the index cannot take it: nor does the folder
+    _one_error_line(added, "no space left on the disk")
+    assert "not added: minutes.txt" in added.stderr
+    assert not (settings.corpus_dir / "minutes.txt").exists()
     filler.unlink()
     healed = _qa(settings, "index")
     assert healed.returncode == 0 and "index ready: 3 documents" in healed.stderr, healed.stderr

@@ -131,7 +131,7 @@ def build_index(settings: Settings, log: Log = print, progress: bool = True) -> 
     hashes: dict[str, str] = dict(listing.skipped)
     for rel, reason in skipped:
         log(f"skipped {rel}: {reason}")
-    with steps(len(rels), "checking", "file", log, progress, settings.progress_seconds) as bar:
+    with steps(len(rels), "checking", "files", log, progress, settings.progress_seconds) as bar:
         for path, rel in zip(listing.files, rels):
             bar.update(1)
             data, hashes[rel] = read_file(path)
@@ -161,6 +161,7 @@ def build_index(settings: Settings, log: Log = print, progress: bool = True) -> 
             except Unreadable as exc:
                 skipped.append((rel, str(exc)))
                 log(f"skipped {rel}: {exc}")
+                bar.update(size)
 
     total = sum(size for *_, size in new)
     with steps(total, "indexing", "B", log, progress, settings.progress_seconds, True) as bar:

@@ -20,6 +20,7 @@ import hashlib
 import io
 import json
 import os
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,14 @@ def passage_from_dict(fields: dict[str, Any]) -> Passage:
     fields = dict(fields)
     fields["sentences"] = tuple(tuple(span) for span in fields.get("sentences") or ())
     return Passage(**fields)
+
+
+def _stale(path: Path, seconds: float = 3600) -> bool:
+    """A temporary file left by a build that died (not one another build is writing)."""
+    try:
+        return time.time() - path.stat().st_mtime > seconds
+    except OSError:
+        return False
 
 
 class DocCache:
@@ -117,6 +126,6 @@ class DocCache:
             if path.suffix == ".npz" and path.stem not in keep:
                 path.unlink(missing_ok=True)
                 removed += 1
-            elif path.name.startswith(".") and path.name.endswith(".tmp"):
+            elif path.name.startswith(".") and path.name.endswith(".tmp") and _stale(path):
                 path.unlink(missing_ok=True)
         return removed

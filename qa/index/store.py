@@ -102,7 +102,7 @@ def commit(index_dir: Path, index: Index, manifest: dict[str, Any]) -> None:
     except BaseException:  # e.g. a full disk: keep the committed index, drop what was new
         try:
             committed = read_manifest(index_dir)["files"]
-        except IndexError_:
+        except Exception:  # no usable manifest: nothing new to keep
             committed = {}
         _remove_unreferenced(index_dir, committed)
         raise

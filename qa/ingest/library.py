@@ -70,18 +70,28 @@ def add_files(corpus_dir: Path, sources: list[Path], max_bytes: int) -> list[Add
         if not src.is_file():
             raise LibraryError(f"{src}: not a file")
         check_file(src.name, src.stat().st_size, max_bytes)
-    added = []
-    for src in sources:
-        target = _free_path(corpus_dir, safe_name(src.name))
-        tmp = corpus_dir / f".{target.name}.part"
-        tmp.unlink(missing_ok=True)  # never write through a link left under this name
-        try:
-            shutil.copyfile(src, tmp)
-            os.replace(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)  # a full disk leaves no partial file behind
-        added.append(Added(src.name, target.relative_to(corpus_dir).as_posix()))
+    added: list[Added] = []
+    try:
+        for src in sources:
+            target = _free_path(corpus_dir, safe_name(src.name))
+            tmp = corpus_dir / f".{target.name}.part"
+            tmp.unlink(missing_ok=True)  # never write through a link left under this name
+            try:
+                shutil.copyfile(src, tmp)
+                os.replace(tmp, target)
+            finally:
+                tmp.unlink(missing_ok=True)  # a full disk leaves no partial file behind
+            added.append(Added(src.name, target.relative_to(corpus_dir).as_posix()))
+    except BaseException:
+        unadd(corpus_dir, added)  # all or none
+        raise
     return added
+
+
+def unadd(corpus_dir: Path, added: list[Added]) -> None:
+    """Delete files :func:`add_files` stored (their index update failed)."""
+    for item in added:
+        (corpus_dir / item.path).unlink(missing_ok=True)
 
 
 def _free_path(folder: Path, name: str) -> Path:

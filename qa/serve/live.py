@@ -16,7 +16,7 @@ from typing import Any
 from qa.answer import Answerer
 from qa.errors import explain
 from qa.index import build_index
-from qa.ingest.library import LibraryError, add_files, check_file, remove_file
+from qa.ingest.library import LibraryError, add_files, check_file, remove_file, unadd
 from qa.settings import Settings
 
 COLUMNS = ["Title", "File", "Type", "Date or version", "Passages", "Pages", "Status"]
@@ -71,8 +71,7 @@ class LiveLibrary:
                     added = add_files(self.settings.corpus_dir, good, limit)
                     self._rebuild()
                 except Exception as exc:  # disk full, an embedder fault: say so, keep serving
-                    for item in added:  # "not added" must be true: the folder matches the index
-                        (self.settings.corpus_dir / item.path).unlink(missing_ok=True)
+                    unadd(self.settings.corpus_dir, added)  # "not added" must be true
                     return "\n".join([*lines, f"✗ not added: {explain(exc) or exc}"])
             skipped = {s["path"]: s["reason"] for s in self.answerer.index.manifest["skipped"]}
             counts = Counter(p.doc for p in self.answerer.index.passages)
