@@ -1,11 +1,12 @@
 """Build the index from a corpus folder, re-reading and re-embedding only what changed.
 
 Each file is hashed; a file whose bytes, path and build settings match a cached entry (see
-:mod:`qa.index.cache`) reuses its passages and vectors. New and changed files are extracted
-and split, then embedded a few thousand texts at a time, each group of documents written to
-the cache as soon as it is embedded (a build that is stopped keeps what it finished); removed
-files simply drop out. The dense and BM25 indexes are then assembled from all entries, which
-is cheap, and committed with the manifest (see :mod:`qa.index.store`).
+:mod:`qa.index.cache`) reuses its passages and vectors. New and changed files stream
+through: each is read, extracted and split in turn, and they are embedded a few thousand
+texts at a time, each group written to the cache as soon as it is embedded (a build that is
+stopped keeps what it finished; see :mod:`qa.index.vectors`); removed files drop out. The
+dense and BM25 indexes are then assembled from all entries, which is cheap, and committed
+with the manifest (see :mod:`qa.index.store`).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from qa.ingest.corpus import (
 from qa.ingest.formats import SUFFIXES, Unreadable
 from qa.ingest.passages import split_passages
 from qa.profile import CorpusProfile, load_profile
-from qa.progress import steps
+from qa.progress import Steps, steps
 from qa.settings import Settings
 from qa.tokenize import tokenize
 
@@ -151,7 +152,7 @@ def build_index(settings: Settings, log: Log = print, progress: bool = True) -> 
             else:
                 new.append((path, rel, key, len(data)))
 
-    def split_new() -> Iterator[tuple[str, DocEntry, int]]:
+    def split_new(bar: Steps) -> Iterator[tuple[str, DocEntry, int]]:
         for path, rel, key, size in new:  # read again: one file in memory at a time
             data, digest = read_file(path)
             try:
@@ -165,7 +166,7 @@ def build_index(settings: Settings, log: Log = print, progress: bool = True) -> 
 
     total = sum(size for *_, size in new)
     with steps(total, "indexing", "B", log, progress, settings.progress_seconds, True) as bar:
-        for key, entry in embed_entries(split_new(), settings, bar):
+        for key, entry in embed_entries(split_new(bar), settings, bar):
             cache.put(key, entry)
             entries[entry.document.path] = (key, entry)
     if not entries:
