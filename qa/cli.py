@@ -16,10 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from qa.embedder import EmbedderError
 from qa.errors import explain
-from qa.ingest.corpus import CorpusError
-from qa.profile import ProfileError
 from qa.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
 
 app = typer.Typer(
@@ -62,10 +59,7 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 def _open_index(settings: Settings, quiet: bool = False, strict: bool = False):  # -> Index
     from qa.index import ensure_index
 
-    try:
-        return ensure_index(settings, log=_err, progress=not quiet, strict=strict)
-    except (CorpusError, EmbedderError, ProfileError) as exc:
-        raise _fail(str(exc)) from None
+    return ensure_index(settings, log=_err, progress=not quiet, strict=strict)
 
 
 @app.command()
@@ -80,10 +74,7 @@ def index(
     settings = _settings(corpus, index)
     if force:  # from scratch: forget every document's cached build
         shutil.rmtree(settings.index_dir / "docs", ignore_errors=True)
-    try:
-        built = build_index(settings, log=_err) if force else _open_index(settings, strict=True)
-    except (CorpusError, EmbedderError, ProfileError) as exc:
-        raise _fail(str(exc)) from None
+    built = build_index(settings, log=_err) if force else _open_index(settings, strict=True)
     counts = built.manifest["counts"]
     _err(
         f"index ready: {counts['documents']} documents, {counts['passages']} passages "
@@ -118,13 +109,10 @@ def add(
     index: IndexOpt = None,
 ) -> None:
     """Copy files into the corpus folder (safe names) and index them."""
-    from qa.ingest.library import LibraryError, add_files, unadd
+    from qa.ingest.library import add_files, unadd
 
     settings = _settings(corpus, index)
-    try:
-        added = add_files(settings.corpus_dir, files, settings.max_file_bytes)
-    except (LibraryError, OSError) as exc:
-        raise _fail(explain(exc) or str(exc)) from None
+    added = add_files(settings.corpus_dir, files, settings.max_file_bytes)
     try:
         built = _open_index(settings, strict=True)
     except BaseException:  # the index could not take them: the folder stays as it was
@@ -148,7 +136,7 @@ def remove(
     index: IndexOpt = None,
 ) -> None:
     """Delete documents from the corpus folder and drop their passages from the index."""
-    from qa.ingest.library import LibraryError, remove_file
+    from qa.ingest.library import remove_file
 
     settings = _settings(corpus, index)
     built = _open_index(settings, quiet=True)
@@ -159,10 +147,7 @@ def remove(
         if name not in by_name:
             raise _fail(f"no document {name!r} in the index (see `qa library`)")
     for name in docs:
-        try:
-            remove_file(settings.corpus_dir, by_name[name])
-        except LibraryError as exc:
-            raise _fail(str(exc)) from None
+        remove_file(settings.corpus_dir, by_name[name])
         _err(f"removed {by_name[name]}")
     _open_index(settings, strict=True)
 
@@ -476,13 +461,10 @@ def chat(
 @app.command()
 def model(backend: BackendOpt = None) -> None:
     """Assemble (once) and verify the model file; show where it is."""
-    from qa.model_files import ModelFileError, ensure_model_file
+    from qa.model_files import ensure_model_file
 
     settings = _settings(backend=backend)
-    try:
-        path = ensure_model_file(settings.model_cache_dir, log=_err, progress=True)
-    except ModelFileError as exc:
-        raise _fail(str(exc)) from None
+    path = ensure_model_file(settings.model_cache_dir, log=_err, progress=True)
     _err(f"model ok (sha256 verified): {path}")
 
 
@@ -495,13 +477,10 @@ def serve_llm(
     import os
 
     from qa.generate.server import server_command
-    from qa.model_files import ModelFileError, ensure_model_file
+    from qa.model_files import ensure_model_file
 
     settings = _settings()
-    try:
-        path = ensure_model_file(settings.model_cache_dir, log=_err, progress=True)
-    except ModelFileError as exc:
-        raise _fail(str(exc)) from None
+    path = ensure_model_file(settings.model_cache_dir, log=_err, progress=True)
     command = server_command(path, settings, port=port)
     _err(f"serving {path.name} at http://127.0.0.1:{port}/v1 (one request at a time)")
     os.execv(command[0], command)
