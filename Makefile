@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 
-.PHONY: install index model browser run serve-llm test lint bench eval eval-retrieval load-check soak clean
+.PHONY: install index model browser run serve-llm test lint bench eval eval-sets eval-retrieval load-check soak clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -57,6 +57,10 @@ bench: install
 
 eval: index model
 	$(BIN)/qa eval
+
+# Every test set side by side: the frozen R2P test part and the outside sets (eval/README.md).
+eval-sets: model
+	$(BIN)/python eval/sets.py
 
 eval-retrieval: index
 	$(BIN)/qa eval --retrieval

@@ -85,19 +85,24 @@ def _extracted(path: str, size: int, mtime_ns: int) -> str:
 
 def locate(corpus_dir: Path, gold: GoldQuote) -> tuple[int, int]:
     """The character span of a gold quote in its document's extracted text (what passage
-    offsets point into); white space may differ. ValueError when it is not there."""
+    offsets point into); white space may differ, and so may list bullets and table bars
+    (characters other than letters and digits). ValueError when it is not there."""
     path = Path(corpus_dir) / gold.doc
     stat = path.stat()
     text = _extracted(str(path), stat.st_size, stat.st_mtime_ns)
     start = text.find(gold.quote)
     if start >= 0:
         return start, start + len(gold.quote)
-    kept = [i for i, ch in enumerate(text) if not ch.isspace()]
-    squeezed = "".join(text[i] for i in kept)
-    at = squeezed.find("".join(gold.quote.split()))
-    if at < 0 or not gold.quote.strip():
-        raise ValueError(f"gold quote not found verbatim in {gold.doc}: {gold.quote[:60]!r}")
-    return kept[at], kept[at + len("".join(gold.quote.split())) - 1] + 1
+    # White space may differ, and so may what a reader adds around words: a list bullet
+    # ("- always"), a table bar ("| Banner |").
+    for keep in (lambda ch: not ch.isspace(), str.isalnum):
+        kept = [i for i, ch in enumerate(text) if keep(ch)]
+        squeezed = "".join(text[i] for i in kept)
+        probe = "".join(ch for ch in gold.quote if keep(ch))
+        at = squeezed.find(probe) if probe else -1
+        if at >= 0:
+            return kept[at], kept[at + len(probe) - 1] + 1
+    raise ValueError(f"gold quote not found verbatim in {gold.doc}: {gold.quote[:60]!r}")
 
 
 def covers(doc: str, start: int, end: int, span_doc: str, span: tuple[int, int]) -> bool:
