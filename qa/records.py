@@ -13,7 +13,8 @@ class Document:
 
     ``text`` is the file's extracted text (a .txt file exactly as read); offsets elsewhere
     point into it. ``pages[i]`` is where page ``i + 1`` starts in it (paged formats only);
-    ``size`` is the file's size in bytes.
+    ``size`` is the file's size in bytes; ``headings`` are ``(offset, level, title)`` of its
+    section headings, where the format has them.
     """
 
     id: str
@@ -27,6 +28,7 @@ class Document:
     version: str | None = None
     pages: tuple[int, ...] = ()
     size: int = 0
+    headings: tuple[tuple[int, int, str], ...] = ()
 
     def page_at(self, offset: int) -> int | None:
         """The 1-based page holding character ``offset`` of ``text`` (None: not paged).
@@ -47,7 +49,8 @@ class Passage:
     in the original file, so ``Document.text[char_start:char_end]`` is where it came from.
     ``para`` is the document's own paragraph number ("7") when the passage lies in one;
     ``sentences`` are the (start, end) spans of its sentences within ``text``; ``page`` is
-    the 1-based page it starts on, in a paged document.
+    the 1-based page it starts on, in a paged document; ``heading`` is its heading path
+    ("Options › --port"), empty when the document has no headings there.
     """
 
     id: str
@@ -61,10 +64,16 @@ class Passage:
     para: str | None = None
     sentences: tuple[tuple[int, int], ...] = ()
     page: int | None = None
+    heading: str = ""
 
     def sentence_texts(self) -> list[str]:
         """The passage's sentences, in order."""
         return [self.text[s:e] for s, e in self.sentences] or [self.text]
+
+    def searched_text(self) -> str:
+        """What keyword search indexes: the heading path, then the text (a question often
+        names what only the heading says: "what does --port do?")."""
+        return f"{self.heading}\n{self.text}" if self.heading else self.text
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -101,7 +110,9 @@ class Citation:
     ``quote`` is a verbatim span of the passage text; ``char_start``/``char_end`` locate the
     passage and ``quote_start``/``quote_end`` the quote in the document's text (None when the
     quote crosses removed markup); ``page`` is the 1-based page of the quote in a paged
-    document (PDF), else None.
+    document (PDF), else None; ``title`` and ``section`` (the passage's heading path) say
+    where it stands, for a reader; ``support`` is how strongly the model judged that the
+    quote states the answer (log-odds of "Yes"; None when it was not asked).
     """
 
     n: int
@@ -115,9 +126,23 @@ class Citation:
     quote_start: int | None = None
     quote_end: int | None = None
     page: int | None = None
+    title: str = ""
+    section: str = ""
+    support: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def where(self) -> str:
+        """Where a reader finds the quote: title, section, year, page (those known).
+
+        >>> Citation(1, "d#0", "d.pdf", 2016, "T", "q", 0, 1, page=7, title="Guide",
+        ...          section="Setup").where()
+        'Guide — Setup · 2016 · p. 7'
+        """
+        head = " — ".join(p for p in (self.title or self.doc, self.section) if p)
+        tail = [str(self.year)] * (self.year is not None) + [f"p. {self.page}"] * bool(self.page)
+        return " · ".join([head, *tail])
 
 
 @dataclass

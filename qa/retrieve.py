@@ -72,7 +72,7 @@ class Retriever:
         self._years = np.array(
             [p.year if p.year is not None else -1 for p in index.passages], dtype=np.int64
         )
-        self._tokens = [set(t) for t in tokenize([p.text for p in index.passages])]
+        self._tokens = [set(t) for t in tokenize([p.searched_text() for p in index.passages])]
         version = {d.id: d.version for d in index.documents.values()}
         self._all_versions = sorted({v for v in version.values() if v})
         code = {v: i for i, v in enumerate(self._all_versions)}

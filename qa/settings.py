@@ -193,6 +193,34 @@ class Settings(BaseSettings):
         "in the top 5 the same, 0.87); 'embed' runs the embedder on the whole passage.",
     )
 
+    support_threshold: float = Field(
+        -1.0,
+        ge=-20.0,
+        le=20.0,
+        description="Least log-odds of 'Yes' with which the model must judge that a quoted "
+        "sentence states the answer (asked of each sentence on its own) for the reply to "
+        "quote it; a question with no such sentence is declined. Lower: fewer refusals of "
+        "answerable questions, more answers to questions the documents do not answer.",
+    )
+    support_checks: int = Field(
+        3,
+        ge=1,
+        le=10,
+        description="Quoted sentences judged per question (or per year of a comparison); a "
+        "longer list's other sentences stand or fall with the least of them.",
+    )
+    recover_unbacked: bool = Field(
+        True,
+        description="When the model's lead stands in no sentence, judge the best-ranked "
+        "evidence sentence instead of declining at once.",
+    )
+    embed_headings: bool = Field(
+        True,
+        description="Embed each sentence after its section's heading path ('Options › "
+        "--port: …'), where the document has headings (web pages, Markdown, Word, PDF "
+        "outlines). Keyword search always indexes the heading path with the text.",
+    )
+
     @property
     def max_file_bytes(self) -> int:
         """``max_file_mb`` in bytes."""

@@ -182,3 +182,39 @@ def test_library_refuses_a_missing_folder_and_removes_links_not_targets(tmp_path
     assert target.read_text() == "Keep me." and not (corpus / "link.txt").exists()
     with pytest.raises(LibraryError):
         remove_file(corpus, "../elsewhere.txt")
+
+
+def test_a_generated_manual_page_keeps_its_headings_and_whole_paragraphs() -> None:
+    """A real texinfo page (GNU diffutils, from Debian's diffutils-doc): trafilatura alone
+    drops every section heading and splits paragraphs at the source's line breaks; the
+    reader puts the headings back, joins the lines and leaves the navigation bar out."""
+    from qa.ingest.formats import extract
+    from qa.settings import PROJECT_ROOT
+
+    page = PROJECT_ROOT / "eval" / "outside" / "diffutils" / "corpus" / "Comparison.html"
+    extracted = extract(page.name, page.read_bytes())
+    titles = [title for _, _, title in extracted.headings]
+    assert "1.1 Hunks" in titles and "1.5 Suppressing Case Differences" in titles
+    for offset, _, title in extracted.headings:
+        assert extracted.text[offset:].startswith(title)
+    paragraphs = extracted.text.split("\n\n")
+    assert any(
+        p.startswith("GNU diff can show whether files are different without detailing") and
+        "between words or lines." in p for p in paragraphs
+    )  # fmt: skip
+    assert not any(p.startswith("Next:") for p in paragraphs)
+
+
+def test_an_options_table_keeps_each_option_beside_its_description() -> None:
+    from qa.ingest.formats import extract
+
+    page = (
+        b"<html><body><h2>Options</h2><p>The program takes these options, each of which is "
+        b"described here in full.</p><table><tr><td><code>--port</code> PORT</td>"
+        b"<td>Serve HTTP requests on PORT instead of port 9090.</td></tr><tr><td><code>"
+        b"--no-tls</code></td><td>Do not use TLS for any connection at all.</td></tr>"
+        b"</table></body></html>"
+    )
+    text = extract("x.html", page).text
+    assert "--port PORT | Serve HTTP requests on PORT instead of port 9090." in text
+    assert "--no-tls | Do not use TLS for any connection at all." in text

@@ -86,3 +86,68 @@ def test_header_and_speakers_list_are_indexed_once() -> None:
     assert sum(t.count("SUMMARY OF THE SEVENTH") for t in texts) == 1
     assert any("Azerbaijan" in t and "Iran" in t for t in texts)
     assert not any("](#)" in t for t in texts)
+
+
+# Sentence boundaries labelled by hand, from documents of several kinds (a UN summary, a man
+# page, a PDF manual, release notes): the splitter is checked against them, not against itself.
+LABELLED = [
+    (
+        "The dialogue was held on 8 September 2014. Mr. Adama Dieng moderated the panel.",
+        ["The dialogue was held on 8 September 2014.", "Mr. Adama Dieng moderated the panel."],
+    ),
+    (
+        "Serve HTTP requests on port 9090. Usually Cockpit is started on demand.",
+        ["Serve HTTP requests on port 9090.", "Usually Cockpit is started on demand."],
+    ),
+    (
+        "The results are shown in Fig. 3. It compares both runs. See also p. 12.",
+        ["The results are shown in Fig. 3.", "It compares both runs.", "See also p. 12."],
+    ),
+    (
+        "3. Member States spoke. H.E. Ms. Isabelle F. Picco opened it at 10 a.m. on Monday.",
+        ["3. Member States spoke.", "H.E. Ms. Isabelle F. Picco opened it at 10 a.m. on Monday."],
+    ),
+    (
+        "Version 2.0 added the -r option. Release 2.1 fixed it, e.g. for links. Then 3 followed.",
+        ["Version 2.0 added the -r option.", "Release 2.1 fixed it, e.g. for links.",
+         "Then 3 followed."],
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text,expected", LABELLED)
+def test_sentences_match_hand_labelled_boundaries(text: str, expected: list[str]) -> None:
+    assert [text[s:e] for s, e in sentence_spans(text)] == expected
+
+
+def test_a_long_sentence_is_cut_between_clauses_never_inside_a_name() -> None:
+    from qa.ingest.passages import clauses
+
+    names = "Mr. Jeffrey Feltman; Mr. Adama Dieng; Dr. Jean Ping; Ms. Jennifer Welsh"
+    text = f"The panel was composed of the Under-Secretary-General, {names}, and others."
+    cuts = [text[s:e] for s, e in clauses(text, 0, len(text), 8)]
+    assert " ".join(cuts) == text
+    for name in ("Jeffrey Feltman", "Adama Dieng", "Jean Ping", "Jennifer Welsh"):
+        assert any(name in cut for cut in cuts), (name, cuts)
+
+
+def test_headings_give_a_path_and_start_a_passage() -> None:
+    from qa.ingest.clean import clean_text
+
+    text = (
+        "Guide\n\nAn introduction that runs on.\n\nOptions\n\n--port\n\n"
+        "Serve on another port. It defaults to 9090.\n\n--quiet\n\nSay less."
+    )
+    starts = {title: text.index(title) for title in ("Guide", "Options", "--port", "--quiet")}
+    headings = (
+        (starts["Guide"], 1, "Guide"),
+        (starts["Options"], 2, "Options"),
+        (starts["--port"], 3, "--port"),
+        (starts["--quiet"], 3, "--quiet"),
+    )
+    passages = split_passages("d", "d.html", None, clean_text(text), 2, 50, headings)
+    assert [(p.heading, p.text) for p in passages] == [
+        ("Guide", "An introduction that runs on."),
+        ("Guide › Options › --port", "Serve on another port. It defaults to 9090."),
+        ("Guide › Options › --quiet", "Say less."),
+    ]

@@ -96,6 +96,7 @@ def build_key(settings: Settings) -> dict[str, Any]:
         "min_words": settings.min_words,
         "max_words": settings.max_words,
         "passage_vectors": settings.passage_vectors,
+        "embed_headings": settings.embed_headings,
         "readers": _reader_versions(),
     }
 
@@ -108,7 +109,13 @@ def _split(
     passages = [
         replace(p, page=doc.page_at(p.char_start))
         for p in split_passages(
-            doc.id, doc.path, doc.year, ct, settings.min_words, settings.max_words
+            doc.id,
+            doc.path,
+            doc.year,
+            ct,
+            settings.min_words,
+            settings.max_words,
+            tuple(tuple(h) for h in doc.headings),
         )
     ]
     empty = np.zeros((0, 0), dtype=np.float32)
@@ -228,7 +235,7 @@ def _assemble(settings: Settings, entries: list[DocEntry]) -> Index:
     documents = {e.document.id: e.document for e in entries}
     bm25 = bm25s.BM25()
     if passages:
-        bm25.index(tokenize([p.text for p in passages]), show_progress=False)
+        bm25.index(tokenize([p.searched_text() for p in passages]), show_progress=False)
     owner = np.repeat(np.arange(len(passages)), [max(1, len(p.sentences)) for p in passages])
     return Index({"dim": dim}, documents, passages, dense, sentences, owner, bm25)
 

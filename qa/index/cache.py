@@ -52,6 +52,7 @@ def entry_key(
 def document_from_dict(fields: dict[str, Any]) -> Document:
     fields = dict(fields)
     fields["pages"] = tuple(fields.get("pages") or ())
+    fields["headings"] = tuple(tuple(h) for h in fields.get("headings") or ())
     return Document(**fields)
 
 

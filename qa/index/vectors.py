@@ -56,11 +56,20 @@ def _embed(texts: list[str], settings: Settings, done: Callable[[list[int]], Non
     return out
 
 
-def _texts(entry: DocEntry, own: bool) -> list[str]:
+def sentence_embedding_texts(passage: Passage, headings: bool) -> list[str]:
+    """What the embedder sees for each sentence: the sentence, after its heading path when
+    ``headings`` ("Options › --port: Serve HTTP requests on PORT.")."""
+    texts = passage.sentence_texts()
+    if headings and passage.heading:
+        return [f"{passage.heading}: {t}" for t in texts]
+    return texts
+
+
+def _texts(entry: DocEntry, own: bool, headings: bool) -> list[str]:
     """What gets embedded for a document: its passages (when they get their own vectors),
     then every passage's sentences."""
     passages = [embedding_text(p) for p in entry.passages] if own else []
-    return passages + [t for p in entry.passages for t in p.sentence_texts()]
+    return passages + [t for p in entry.passages for t in sentence_embedding_texts(p, headings)]
 
 
 def embed_entries(
@@ -76,7 +85,7 @@ def embed_entries(
     group: list[tuple[str, DocEntry, list[str], int]] = []
     n = 0
     for key, entry, size in items:
-        texts = _texts(entry, own)
+        texts = _texts(entry, own, settings.embed_headings)
         group.append((key, entry, texts, size))
         n += len(texts)
         if n >= GROUP_TEXTS:

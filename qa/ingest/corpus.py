@@ -213,6 +213,7 @@ def load_document(
         version=facets.version,
         pages=extracted.pages,
         size=len(data),
+        headings=extracted.headings,
     )
     return doc, ct
 

@@ -27,26 +27,13 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
+from qa.ingest.extracted import Extracted, Unreadable
+from qa.ingest.webpage import read_html
 
-class Unreadable(ValueError):
-    """A file whose text cannot be extracted (the message is the one-line reason)."""
-
-
-@dataclass(frozen=True)
-class Extracted:
-    """A file's readable text, its format, what it says about itself, and its page starts.
-
-    ``pages[i]`` is the offset in ``text`` where page ``i + 1`` begins (empty: not paged).
-    """
-
-    text: str
-    format: str
-    meta: dict[str, Any] = field(default_factory=dict)
-    pages: tuple[int, ...] = ()
+__all__ = ["SUFFIXES", "Extracted", "Unreadable", "extract", "page_furniture"]
 
 
 # Lower-case line-end hyphenation in a PDF's text layer: "docu-\nment" → "document".
@@ -123,7 +110,25 @@ def read_markdown(data: bytes) -> Extracted:
             text = post.content
         if not text.strip():
             raise Unreadable("no text after the front matter")
-    return Extracted(text, "markdown", meta)
+    return Extracted(text, "markdown", meta, headings=markdown_headings(text))
+
+
+_MD_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.M)
+
+
+def markdown_headings(text: str) -> tuple[tuple[int, int, str], ...]:
+    """``(offset, level, title)`` of each ``#`` heading line (not inside a code fence).
+
+    >>> markdown_headings("# Guide\\n\\nIntro.\\n\\n```\\n# not a heading\\n```\\n## Install")
+    ((0, 1, 'Guide'), (41, 2, 'Install'))
+    """
+    fences = [m.start() for m in re.finditer(r"^```", text, re.M)]
+    out = []
+    for m in _MD_HEADING.finditer(text):
+        inside = sum(f < m.start() for f in fences) % 2 == 1
+        if not inside:
+            out.append((m.start(), len(m.group(1)), m.group(2).strip()))
+    return tuple(out)
 
 
 def read_pdf(data: bytes) -> Extracted:
@@ -146,6 +151,7 @@ def read_pdf(data: bytes) -> Extracted:
             parts.append(page_text)
             pos += len(page_text) + 2
         title = reader.metadata.title if reader.metadata else None
+        outline = _outline(reader)
     except Unreadable:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
@@ -156,7 +162,49 @@ def read_pdf(data: bytes) -> Extracted:
     if len(text.split()) < 5:
         raise Unreadable("no text layer (a scanned PDF?)")
     meta = {"title": title} if isinstance(title, str) and title.strip() else {}
-    return Extracted(text, "pdf", meta, tuple(pages))
+    headings = _place_outline(outline, text, pages)
+    return Extracted(text, "pdf", meta, tuple(pages), headings)
+
+
+def _outline(reader: Any) -> list[tuple[int, int, str]]:
+    """(0-based page, level, title) of each entry of the PDF's outline (bookmarks)."""
+    out: list[tuple[int, int, str]] = []
+
+    def walk(items: list[Any], level: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, level + 1)
+                continue
+            try:
+                page = reader.get_destination_page_number(item)
+            except Exception:  # a bookmark to nowhere: no place to put it
+                continue
+            title = " ".join(str(getattr(item, "title", "") or "").split())
+            if title and page is not None and page >= 0:
+                out.append((page, level, title))
+
+    try:
+        walk(reader.outline, 1)
+    except Exception:  # a damaged outline costs the headings, not the text
+        return []
+    return out
+
+
+def _place_outline(
+    outline: list[tuple[int, int, str]], text: str, pages: list[int]
+) -> tuple[tuple[int, int, str], ...]:
+    """Each outline entry placed where its title stands on its page (else the page start)."""
+    out = []
+    for page, level, title in outline:
+        if page >= len(pages):
+            continue
+        start = pages[page]
+        end = pages[page + 1] if page + 1 < len(pages) else len(text)
+        words = [re.escape(w) for w in title.split()[:8]]
+        m = re.search(r"\s*".join(words), text[start:end]) if words else None
+        out.append((start + m.start() if m else start, level, title))
+    out.sort(key=lambda h: h[0])
+    return tuple(out)
 
 
 def read_docx(data: bytes) -> Extracted:
@@ -180,6 +228,8 @@ def _docx_text(document: Any) -> Extracted:
     import docx
 
     blocks: list[str] = []
+    marks: list[tuple[int, int, str]] = []
+    pos = 0
     title = ""
     for item in document.iter_inner_content():
         if isinstance(item, docx.table.Table):
@@ -187,57 +237,35 @@ def _docx_text(document: Any) -> Extracted:
                 cells = list(dict.fromkeys(c.text.strip() for c in row.cells if c.text.strip()))
                 if cells:
                     blocks.append(" | ".join(cells))
+                    pos += len(blocks[-1]) + 2
             continue
         line = item.text.strip()
         if not line:
             continue
-        if not title and item.style is not None and item.style.name in ("Title", "Heading 1"):
+        style = item.style.name if item.style is not None else ""
+        if not title and style in ("Title", "Heading 1"):
             title = line
+        level = _docx_level(style)
+        if level:
+            marks.append((pos, level, line))
         blocks.append(line)
+        pos += len(line) + 2
     if not blocks:
         raise Unreadable("no text in the Word file")
     props = document.core_properties
     meta: dict[str, Any] = {"title": props.title or title}
     if props.version:
         meta["version"] = props.version
-    return Extracted("\n\n".join(blocks), "docx", {k: v for k, v in meta.items() if v})
+    meta = {k: v for k, v in meta.items() if v}
+    return Extracted("\n\n".join(blocks), "docx", meta, headings=tuple(marks))
 
 
-def read_html(data: bytes) -> Extracted:
-    """A web page's main text: headings, paragraphs, lists and tables, no navigation,
-    scripts or styles; its <title> (or the extractor's) and date when the page gives one."""
-    import trafilatura
-    from lxml import html as lxml_html
-
-    if not data.strip():
-        raise Unreadable("empty file")
-    try:  # bytes: trafilatura detects the page's character set
-        text = trafilatura.extract(
-            data, include_tables=True, include_comments=False, favor_recall=True,
-            deduplicate=False,
-        )  # fmt: skip
-    except Exception as exc:
-        raise Unreadable(f"damaged web page ({type(exc).__name__})") from None
-    if not text or len(text.split()) < 5:
-        raise Unreadable("no main text found in the web page")
-    meta: dict[str, Any] = {}
-    try:
-        tree = lxml_html.fromstring(data)
-        head_title = tree.findtext(".//title")
-        if head_title and head_title.strip():
-            meta["title"] = " ".join(head_title.split())
-    except (ValueError, lxml_html.etree.ParserError):
-        pass
-    if "title" not in meta:
-        try:
-            found = trafilatura.extract_metadata(data)
-        except Exception:  # the title is a nicety; the text is what counts
-            found = None
-        if found is not None and found.title:
-            meta["title"] = found.title
-    # One block a line in trafilatura's output; a blank line between them marks paragraphs.
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return Extracted("\n\n".join(lines), "html", meta)
+def _docx_level(style: str) -> int:
+    """1 for "Title" and "Heading 1", N for "Heading N", else 0 (not a heading)."""
+    if style == "Title":
+        return 1
+    m = re.fullmatch(r"Heading (\d)", style)
+    return int(m.group(1)) if m else 0
 
 
 READERS: dict[str, Callable[[bytes], Extracted]] = {
