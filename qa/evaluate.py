@@ -41,7 +41,7 @@ def score_retrieval(
         if not q.gold_quotes:
             continue
         spans = [(g.doc, locate(corpus_dir, g)) for g in q.gold_quotes]
-        query = rewrite(q.question, q.history)
+        query = rewrite(q.question, q.history, retriever.index.profile)
         for method in methods:
             recall = {}
             for k in KS:  # searched per k: the soft year filter fills the last slots

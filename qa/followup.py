@@ -9,10 +9,20 @@ Rule-based on purpose: it is instant, predictable, and right for the usual shape
 'How many states spoke at the 2017 dialogue?'
 >>> rewrite("and two years later?", hist)
 'How many states spoke at the 2016 dialogue?'
->>> rewrite("who chaired it?", hist)
-'who chaired it? (How many states spoke at the 2014 dialogue?)'
+>>> rewrite("the year after?", hist)
+'How many states spoke at the 2015 dialogue?'
 >>> rewrite("Who moderated the 2016 panel?", hist)
 'Who moderated the 2016 panel?'
+
+A follow-up that points back at the previous answer carries what that answer named, and a
+corpus' year phrases count as years:
+
+>>> hist = [{"role": "user", "content": "Who moderated the 2014 panel?"},
+...         {"role": "assistant", "content": "Mr. Adama Dieng [1]."}]
+>>> rewrite("what does he head?", hist)
+'what does he head? (Who moderated the 2014 panel? Adama Dieng)'
+>>> rewrite("and at the jubilee?", hist, CorpusProfile(year_phrases={"the jubilee": 2017}))
+'Who moderated the 2017 panel?'
 """
 
 from __future__ import annotations
@@ -21,12 +31,15 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from qa.profile import CorpusProfile
+
 _YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "a": 1}
 _RELATIVE = re.compile(
     r"\b(?:(?P<n>\d+|one|two|three|four|five|a)\s+years?\s+(?P<dir>later|after|on|earlier|before)"
-    r"|(?P<next>the\s+(?:following|next)\s+year(?:'s)?|next\s+year(?:'s)?)"
-    r"|(?P<prev>the\s+(?:previous|preceding)\s+year(?:'s)?|the\s+year\s+before))\b",
+    r"|(?P<next>the\s+(?:following|next)\s+year(?:'s)?|next\s+year(?:'s)?"
+    r"|the\s+year\s+(?:after|later)(?:\s+that)?)"
+    r"|(?P<prev>the\s+(?:previous|preceding|prior)\s+year(?:'s)?|the\s+year\s+before(?:\s+that)?))\b",
     re.I,
 )
 _OPENERS = re.compile(
@@ -41,6 +54,49 @@ _FILLER = re.compile(
     r"\b(?:and|but|so|also|what|how|about|the|same|for|in|at|of|then|year|years|dialogue|one)\b",
     re.I,
 )
+# Who or what an earlier answer named: capitalised names, identifiers (--port, cockpit.conf).
+_NAMED = re.compile(
+    r"(?<![\w-])(?:--?[A-Za-z][\w-]*|[A-Za-z_][\w-]*(?:[._/:][\w-]+)+)"
+    r"|\b[A-Z][\w'’-]*[a-z][\w'’-]*(?:\s+(?:[A-Z]\.\s*)*[A-Z][\w'’-]*[a-z][\w'’-]*)*"
+)
+
+
+def _years(text: str, profile: CorpusProfile | None) -> list[int]:
+    """Years a text names, as numbers or through the profile's year phrases."""
+    found = [int(y) for y in _YEAR.findall(text)]
+    return list(dict.fromkeys(found + (profile.years_named(text) if profile else [])))
+
+
+def _without_year_phrases(text: str, profile: CorpusProfile | None) -> str:
+    for phrase in profile.year_phrases if profile else {}:
+        text = re.sub(rf"(?<!\w){re.escape(phrase)}(?!\w)", " ", text, flags=re.I)
+    return text
+
+
+def _last_answer(history: Sequence[Any]) -> str:
+    """The first line of the last assistant turn (its answer), without citation markers."""
+    for turn in reversed(history):
+        if isinstance(turn, dict) and turn.get("role") == "assistant":
+            lines = str(turn.get("content", "")).strip().splitlines()
+            return re.sub(r"\[\d+\]", "", lines[0]) if lines else ""
+        if isinstance(turn, dict) and turn.get("role") == "user":
+            return ""
+    return ""
+
+
+def named_in(text: str, limit: int = 4) -> list[str]:
+    """What an answer names — people, bodies, identifiers — in order, at most ``limit``.
+
+    >>> named_in("Mr. Adama Dieng, Special Adviser, used --verbose and cockpit.conf.")
+    ['Adama Dieng', 'Special Adviser', '--verbose', 'cockpit.conf']
+    """
+    out: list[str] = []
+    for m in _NAMED.finditer(text):
+        name = re.sub(r"^(?:Mr|Ms|Mrs|Dr|H\.E)\.?\s+", "", m.group(0)).strip(" .,;:")
+        if name in ("Mr", "Ms", "Mrs", "Dr") or len(name) < 2 or name in out:
+            continue
+        out.append(name)
+    return out[:limit]
 
 
 def _last_user(history: Sequence[Any]) -> str | None:
@@ -53,9 +109,9 @@ def _last_user(history: Sequence[Any]) -> str | None:
     return None
 
 
-def _shift(question: str, previous_years: list[int]) -> list[int]:
+def _shift(question: str, previous_years: list[int], profile: CorpusProfile | None) -> list[int]:
     """Years a follow-up means: named ones, or ones relative to the previous question's."""
-    named = [int(y) for y in _YEAR.findall(question)]
+    named = _years(question, profile)
     if named:
         return named
     m = _RELATIVE.search(question)
@@ -84,25 +140,44 @@ def is_followup(question: str) -> bool:
     )
 
 
-def rewrite(question: str, history: Sequence[Any] | None) -> str:
-    """A standalone version of ``question`` (unchanged when there is nothing to lean on)."""
+def _redated(previous: str, years: list[int], profile: CorpusProfile | None) -> str:
+    """The previous question asked of ``years`` instead of its own."""
+    prev_years = _years(previous, profile)
+    if not prev_years:
+        return f"{previous} (in {' and '.join(map(str, years))})"
+    mapping = dict(zip(prev_years, years))
+    if len(years) > len(prev_years):
+        mapping[prev_years[-1]] = years[-1]
+    base = _YEAR.sub(lambda m: str(mapping.get(int(m.group(1)), m.group(1))), previous)
+    for phrase, year in (profile.year_phrases if profile else {}).items():
+        if year in mapping:
+            pattern = rf"(?<!\w){re.escape(phrase)}(?!\w)"
+            base = re.sub(pattern, str(mapping[year]), base, flags=re.I)
+    return base
+
+
+def rewrite(
+    question: str, history: Sequence[Any] | None, profile: CorpusProfile | None = None
+) -> str:
+    """A standalone version of ``question`` (unchanged when there is nothing to lean on).
+
+    Years come as numbers or as the ``profile``'s year phrases (from corpus.toml); a
+    follow-up that points back ("what does he head?") also carries what the previous answer
+    named, so that retrieval can find it.
+    """
     question = question.strip()
     previous = _last_user(history or [])
     if not previous or not is_followup(question):
         return question
-    prev_years = [int(y) for y in _YEAR.findall(previous)]
-    years = _shift(question, prev_years)
-    base = previous
-    if years and prev_years:
-        mapping = dict(zip(prev_years, years))
-        if len(years) > len(prev_years):
-            mapping[prev_years[-1]] = years[-1]
-        base = _YEAR.sub(lambda m: str(mapping.get(int(m.group(1)), m.group(1))), previous)
-    elif years:
-        base = f"{previous} (in {' and '.join(map(str, years))})"
-    rest = _RELATIVE.sub(" ", _YEAR.sub(" ", question))
+    prev_years = _years(previous, profile)
+    years = _shift(question, prev_years, profile)
+    base = _redated(previous, years, profile) if years else previous
+    rest = _RELATIVE.sub(" ", _YEAR.sub(" ", _without_year_phrases(question, profile)))
     if not re.sub(r"[\W_]+", " ", _FILLER.sub(" ", rest)).strip():
         return base  # nothing but "what about <year>?": the previous question, re-dated
-    if years and not _YEAR.search(question):
+    if years and not _years(question, profile):
         question = f"{question.rstrip('?').rstrip()} in {' and '.join(map(str, years))}?"
-    return f"{question} ({base})"
+    named = named_in(_last_answer(history or [])) if _ANAPHORA.search(question) else []
+    named = [n for n in named if n.lower() not in base.lower()]
+    context = f"{base} {'; '.join(named)}" if named else base
+    return f"{question} ({context})"
