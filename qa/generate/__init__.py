@@ -32,6 +32,35 @@ class Generator(Protocol):
         Raises :class:`GeneratorUnavailable` when the model cannot be reached."""
         ...
 
+    def judge(self, messages: list[dict[str, str]]) -> float:
+        """How much more the model would begin its reply with "Yes" than with "No":
+        log P(Yes) − log P(No) of the first token (positive: rather yes).
+
+        Raises :class:`GeneratorUnavailable` when the model cannot be reached."""
+        ...
+
+
+YES_NO = ("Yes", "No")
+
+
+def yes_minus_no(logprobs: dict[str, float], fallback: str = "") -> float:
+    """log P(Yes) − log P(No) from a first token's log-probabilities (top candidates only);
+    an answer missing from them counts as far less likely than the least one listed. With no
+    probabilities at all, the token the model chose decides: +3 for "Yes", −3 for "No".
+
+    >>> yes_minus_no({"Yes": -0.2, "No": -1.9})
+    1.7
+    >>> yes_minus_no({"No": -0.1, "The": -3.0}), yes_minus_no({}, "No")
+    (-7.9, -3.0)
+    """
+    if not logprobs:
+        word = fallback.strip().split(" ")[0].strip(".,!").capitalize() if fallback else ""
+        return {"Yes": 3.0, "No": -3.0}.get(word, 0.0)
+    floor = min(logprobs.values()) - 5.0
+    yes = max((v for k, v in logprobs.items() if k.strip().lower() == "yes"), default=floor)
+    no = max((v for k, v in logprobs.items() if k.strip().lower() == "no"), default=floor)
+    return round(yes - no, 6)
+
 
 class GeneratorUnavailable(UserError):
     """The model could not answer (server down, timed out or failed): a one-line reason."""

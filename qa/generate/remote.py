@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from qa.generate import GeneratorUnavailable
+from qa.generate import GeneratorUnavailable, yes_minus_no
 from qa.settings import Settings
 
 
@@ -85,6 +85,37 @@ class OpenAIGenerator:
             else:  # e.g. a reply that is not the API's JSON
                 why = f"failed ({_first_line(str(exc))})"
             raise GeneratorUnavailable(f"the model server at {self.url} {why}") from None
+
+    def judge(self, messages: list[dict[str, str]]) -> float:
+        """One token, with its top log-probabilities where the server gives them (llama.cpp's
+        and vLLM's do); else the token itself decides (see :func:`yes_minus_no`)."""
+        import httpx
+        import openai
+
+        try:
+            reply = self.client.chat.completions.create(
+                model=self.model,
+                messages=messages,  # type: ignore[arg-type]
+                max_tokens=1,
+                temperature=0.0,
+                logprobs=True,
+                top_logprobs=10,
+                extra_body=self.options or None,
+            )
+        except openai.APIStatusError as exc:
+            why = f"answered HTTP {exc.status_code} ({_first_line(exc.message)})"
+            raise GeneratorUnavailable(f"the model server at {self.url} {why}") from None
+        except (openai.OpenAIError, httpx.HTTPError, ValueError) as exc:
+            why = _first_line(str(exc))
+            raise GeneratorUnavailable(f"the model server at {self.url} failed ({why})") from None
+        choice = reply.choices[0] if reply.choices else None
+        text = (choice.message.content or "") if choice else ""
+        found: dict[str, float] = {}
+        content = choice.logprobs.content if choice and choice.logprobs else None
+        if content:
+            for top in content[0].top_logprobs or []:
+                found[top.token] = max(top.logprob, found.get(top.token, -1e9))
+        return yes_minus_no(found, text)
 
     def check(self) -> str | None:
         """None when the server lists its models, else why not (a start-up check)."""
