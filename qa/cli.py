@@ -380,11 +380,13 @@ def _answerer(settings: Settings):  # -> Answerer
 
 def _print_answer(result: dict[str, Any]) -> None:
     """The reply (its quotes are in it), then where each ``[n]`` comes from."""
+    from qa.records import Citation
+
     typer.echo(result["answer"])
     if result["citations"]:
         typer.echo("")
         for c in result["citations"]:
-            where = f"{c['doc']} · {c['year']} · {c['passage_id']}"
+            where = Citation(**c).where()
             typer.echo(textwrap.fill(f"[{c['n']}] {where}", 100, subsequent_indent="    "))
 
 

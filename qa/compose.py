@@ -1,15 +1,16 @@
-"""Build the reply from verified quotes: the evidence speaks, the model's lead only if checked.
+"""Build the reply from verified quotes: the sentences of the documents that state the answer.
 
-A reply is a list of :class:`Claim`: each is a short lead sentence (or none) plus the verbatim
-quote that backs it, tied to a retrieved passage. The text the reader sees puts each quote
-right under its lead, with the same ``[n]``, so every sentence can be checked at a glance:
+A reply is a list of :class:`Claim`: each is a verbatim quote tied to a retrieved passage,
+with an optional lead (a comparison's year, a premise's correction). The text the reader sees
+is those sentences, whole, each with its ``[n]``, so every sentence can be checked at a
+glance:
 
 >>> from qa.records import Hit, Passage
 >>> p = Passage("d#0", "d", "d.txt", 2017, 0, "73 Member States spoke. The EU spoke too.",
 ...             0, 41, None, ((0, 23), (24, 41)))
 >>> text, cites = reply_text([Claim("73 States spoke", 0, "73 Member States spoke.")], [Hit(p, 1)])
 >>> print(text)
-73 States spoke [1]: “73 Member States spoke.” [1]
+73 States spoke: “73 Member States spoke.” [1]
 >>> cites[0].quote
 '73 Member States spoke.'
 """
@@ -27,29 +28,24 @@ def reply_text(
 ) -> tuple[str, list[Citation]]:
     """The reply's text and its citations: one per quote, numbered in order of first use.
 
-    A claim with a lead reads ``lead [n]: “quote” [n]``; one without reads ``“quote” [n]``.
-    The same quote is shown once.
+    Each line is one verbatim sentence that answers, whole, with its marker: ``“quote” [n]``,
+    or ``lead: “quote” [n]`` where a claim has a lead (a year of a comparison, a correction
+    of a premise). The same quote is shown once.
     """
     numbers: dict[tuple[int, str], int] = {}
     citations: list[Citation] = []
     lines: list[str] = []
     for claim in claims:
         key = (claim.source, claim.quote)
-        quote = ""
-        if key not in numbers:
-            numbers[key] = len(numbers) + 1
-            citations.append(
-                _citation(numbers[key], hits[claim.source], claim.quote, documents or {})
-            )
-            quote = f"“{claim.quote.strip()}” [{numbers[key]}]"
-        n = numbers[key]
         lead = claim.text.strip().rstrip(".:;,")
-        if lead and quote:
-            lines.append(f"{lead} [{n}]: {quote}")
-        elif lead:
-            lines.append(f"{lead} [{n}].")
-        elif quote:
-            lines.append(quote)
+        if key in numbers:
+            if lead:
+                lines.append(f"{lead} [{numbers[key]}].")
+            continue
+        numbers[key] = len(numbers) + 1
+        citations.append(_citation(numbers[key], hits[claim.source], claim.quote, documents or {}))
+        quote = f"“{claim.quote.strip()}” [{numbers[key]}]"
+        lines.append(f"{lead}: {quote}" if lead else quote)
     return "\n".join(lines), citations
 
 
@@ -61,7 +57,7 @@ def _citation(n: int, hit: Hit, quote: str, documents: dict[str, Document]) -> C
     return Citation(
         n=n, passage_id=p.id, doc=p.doc, year=p.year, text=p.text, quote=quote,
         char_start=p.char_start, char_end=p.char_end, quote_start=start, quote_end=end,
-        page=page,
+        page=page, title=doc.title if doc is not None else "", section=p.heading,
     )  # fmt: skip
 
 

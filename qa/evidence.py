@@ -15,9 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.ingest.passages import without_enumerator
-from qa.query import answer_shape
+from qa.query import NAME, answer_shape
 from qa.records import Hit
-from qa.tokenize import tokenize
+from qa.tokenize import IDENTIFIER, tokenize
+
+COMMON_IDF = 1.3  # idf below this: in more than about a quarter of the passages
 
 _YEAR = re.compile(r"(?:19|20)\d\d")
 
@@ -51,6 +53,23 @@ class Source:
             parts.append(texts[i])
             last = i
         return " ".join(parts)
+
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def states_something(sentence: str) -> bool:
+    """Whether a sentence can be evidence: it has at least three words of letters and is
+    mostly words — not a bare number or label ("7.5.", "Chapter 3"), not a row of an index
+    or table of contents ("| | options: | | diff3 Options | |").
+
+    >>> [states_something(s) for s in ("7.5.", "Summary 6.", "| | a: | | b c | | d |",
+    ...                                 "The fee is 5 euros.")]
+    [False, False, False, True]
+    """
+    words = _WORD.findall(sentence)
+    tokens = sentence.split()
+    return len(words) >= 3 and len(words) >= 0.6 * len(tokens)
 
 
 def sentence_relevance(question: str, sentences: list[str], idf: dict[str, float]) -> np.ndarray:
@@ -95,18 +114,23 @@ def select_sources(
     shape_boost: float = 0.0,
     every_passage: bool = True,
     neighbours: int = 0,
+    anchors: list[str] | None = None,
 ) -> list[Source]:
     """Sources [first..] with the sentences to show, within ``budget_words``; the source
     with the best sentence comes first.
 
     ``dense[i]`` holds the question's similarity to each sentence of ``hits[i]``. With
     ``every_passage`` each passage's best sentence is taken before any second sentence.
+    ``anchors`` are what the question names (options, programs, people): the best sentence
+    that mentions each is taken right after the best sentence of all, so both sides of
+    "how does -b differ from -w?" are shown.
     """
     scores = sentence_scores(question, hits, dense, idf, shape_boost)
     candidates: list[tuple[float, int, int, int]] = []  # (score, hit, sentence, words)
     for h, hit in enumerate(hits):
         for s, text in enumerate(hit.passage.sentence_texts()):
-            candidates.append((float(scores[h][s]), h, s, len(text.split())))
+            if states_something(text):
+                candidates.append((float(scores[h][s]), h, s, len(text.split())))
     chosen: dict[int, set[int]] = {h: set() for h in range(len(hits))}
     used = 0
     best_each = {}
@@ -118,6 +142,9 @@ def select_sources(
         top = order[0]
         after = [c for c in candidates if c[1] == top[1] and top[2] < c[2] <= top[2] + neighbours]
         order = [top, *after, *(c for c in order[1:] if c not in after)]
+    named = _naming(anchors or [], candidates, hits)
+    if named and order:
+        order = [*order[:1], *named, *(c for c in order[1:] if c not in named)]
     for _score, h, s, words in order:
         if used + words > budget_words and (chosen[h] or not every_passage):
             continue
@@ -130,6 +157,38 @@ def select_sources(
         Source(n, hits[h], sorted(chosen[h]), best_each[h][2], best_each[h][0])
         for n, h in enumerate(kept, first)
     ]
+
+
+def anchors_of(question: str, idf: dict[str, float]) -> list[str]:
+    """What a question names, for the evidence to show each: its identifiers ("-b",
+    "--set-utc", "cockpit.conf") and its capitalised names that are not common words of
+    the corpus ("Pitsuwan", not "Assembly"). A follow-up's context in parentheses counts.
+
+    >>> anchors_of("How does diff -b differ from -w, says Kofi Annan?", {"kofi": 5.0})
+    ['-b', '-w', 'Kofi']
+    """
+    found = [m.group(0).strip("`") for m in IDENTIFIER.finditer(question)]
+    for name in NAME.findall(question):
+        tokens = tokenize([name])[0]
+        if tokens and all(idf.get(t, 0.0) >= COMMON_IDF for t in tokens):
+            found.append(re.sub(r"['’]s?$", "", name))
+    return list(dict.fromkeys(a for a in found if len(a) > 1))
+
+
+def _naming(
+    anchors: list[str], candidates: list[tuple[float, int, int, int]], hits: list[Hit]
+) -> list[tuple[float, int, int, int]]:
+    """For each anchor, the best-scoring candidate sentence that mentions it (if any)."""
+    out: list[tuple[float, int, int, int]] = []
+    for anchor in anchors:
+        pattern = re.compile(rf"(?<![\w-]){re.escape(anchor)}(?![\w-])", re.I)
+        mentions = [
+            c for c in candidates if pattern.search(hits[c[1]].passage.sentence_texts()[c[2]])
+        ]
+        best = max(mentions, default=None)
+        if best is not None and best not in out:
+            out.append(best)
+    return out
 
 
 def idf_table(token_sets: list[set[str]]) -> dict[str, float]:

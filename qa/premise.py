@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import re
 
+from qa.evidence import COMMON_IDF
 from qa.profile import CorpusProfile
 from qa.tokenize import tokenize
 from qa.verify import fold
-
-COMMON_IDF = 1.3  # idf below this: in more than about a quarter of the passages
 
 _DIALOGUE = re.compile(r"\b(dialogues?|meetings?|sessions?|debates?|event|summit)\b", re.I)
 _WORD = r"[A-Z][A-Za-z0-9-]*[a-z][A-Za-z0-9-]*"  # "GA's" is no name; "China's" is "China"

@@ -4,18 +4,34 @@ question come after it, the question last and once."""
 
 from __future__ import annotations
 
-import re
-
 from qa.evidence import Source
 
-_INLINE_SOURCES = re.compile(r"\(?\b(?:sources?|see)\b\s*:?\s*\[?\d.*$", re.I)
-
 # No "say NOT IN SOURCES" instruction: with one, this 1.5B model declined half of the
-# answerable questions (measured on eval/); abstention is decided by the checks around it.
+# answerable questions (measured on eval/); abstention is decided around it, and by asking it
+# of one sentence at a time whether that sentence states the answer (:func:`judge_messages`).
+
+# Worked examples for that question, in no corpus' domain: each "No" mentions what is asked
+# about without stating what is asked, or states it of something else. They sit in the fixed
+# system prompt, whose evaluation is cached: they cost nothing per question.
+JUDGE_EXAMPLES = [
+    ("The server listens on port 8080 unless the --port option is given.",
+     "What port does the server use by default?", "Yes"),
+    ("The --timeout option sets how long the client waits for a reply.",
+     "What is the default timeout of the client?", "No"),
+    ("The meeting was opened by its chair, Ms. Ana Ruiz, who welcomed the delegates.",
+     "Who chaired the meeting?", "Yes"),
+    ("The library was written by John Smith and is maintained by volunteers.",
+     "In which year was the library first released?", "No"),
+    ("Forty-two delegations took the floor during the debate.",
+     "How many delegations spoke?", "Yes"),
+    ("The -r option makes grep search every file under a directory.",
+     "Which option makes sed search directories?", "No"),
+]  # fmt: skip
+JUDGE_ASK = "Does the sentence state the answer to the question?"
 
 
 def system_prompt(description: str = "") -> str:
-    """The fixed instructions; ``description`` says what the documents are.
+    """The fixed instructions for answering; ``description`` says what the documents are.
 
     >>> system_prompt("minutes of a club").startswith("You answer questions about minutes")
     True
@@ -24,8 +40,39 @@ def system_prompt(description: str = "") -> str:
     return (
         f"You answer questions about {about}, using only the numbered sources you are given. "
         "Answer with the shortest phrase that answers the question, at most 12 words, copying "
-        "names and numbers exactly as the sources write them."
+        "names, numbers and options exactly as the sources write them; for a list, name "
+        "every item the sources give."
     )
+
+
+def judge_prompt(description: str = "") -> str:
+    """The fixed instructions and worked examples for the support check (a prompt of its
+    own: in the answering prompt, its yes/no examples made the model answer "No")."""
+    about = description or "a collection of documents"
+    examples = "\n\n".join(
+        f"Sentence: {sentence}\nQuestion: {question}\n{JUDGE_ASK} {verdict}"
+        for sentence, question, verdict in JUDGE_EXAMPLES
+    )
+    return (
+        f"You check whether a sentence from {about} states the answer to a question. Reply "
+        "Yes only if the sentence itself gives what the question asks for, for the very thing "
+        "the question names; reply No if it only mentions the topic, or answers about "
+        f"something else. Reply Yes or No.\n\n{examples}"
+    )
+
+
+def judge_messages(system: str, question: str, sentence: str, section: str = "") -> list[dict]:
+    """The messages that ask whether ``sentence`` (in ``section``) states the answer.
+
+    >>> m = judge_messages("S", "Who chaired it?", "Ms. Ruiz chaired it.", "Minutes")
+    >>> m[1]["content"].splitlines()[:2]
+    ['Sentence: Minutes: Ms. Ruiz chaired it.', 'Question: Who chaired it?']
+    """
+    context = f"{section}: {sentence}" if section else sentence
+    return [
+        {"role": "system", "content": system},
+        {"role": "user", "content": f"Sentence: {context}\nQuestion: {question}\n{JUDGE_ASK}"},
+    ]
 
 
 def canonical(question: str) -> str:
@@ -42,9 +89,18 @@ def canonical(question: str) -> str:
 
 
 def label(source: Source) -> str:
-    """``[n] (year)``: the number to cite and the year, which keeps years apart."""
-    year = source.hit.passage.year
-    return f"[{source.n}] ({year if year is not None else 'undated'})"
+    """``[n] (year) Section:``: the number, the year (which keeps years apart) and the
+    section the sentences stand in, those that are known.
+
+    >>> from qa.records import Hit, Passage
+    >>> p = Passage("d#0", "d", "d.html", None, 0, "x", 0, 1, heading="Options › --port")
+    >>> label(Source(2, Hit(p, 1.0), [0]))
+    '[2] Options › --port:'
+    """
+    p = source.hit.passage
+    year = f" ({p.year})" if p.year is not None else ""
+    section = f" {p.heading}:" if p.heading else ""
+    return f"[{source.n}]{year}{section}"
 
 
 def messages(system: str, question: str, sources: list[Source]) -> list[dict[str, str]]:
@@ -54,24 +110,3 @@ def messages(system: str, question: str, sources: list[Source]) -> list[dict[str
         {"role": "system", "content": system},
         {"role": "user", "content": f"Sources:\n{body}\n\nQuestion: {question}\nAnswer:"},
     ]
-
-
-def parse_reply(reply: str) -> tuple[str, list[int]]:
-    """(answer text, cited source numbers) from the model's two-line reply (lenient).
-
-    >>> parse_reply("ANSWER: 73 States spoke.\\nSOURCES: 2 3")
-    ('73 States spoke.', [2, 3])
-    >>> parse_reply("ANSWER: NOT IN SOURCES\\nSOURCES: none")
-    ('NOT IN SOURCES', [])
-    >>> parse_reply("ANSWER: Peter Thomson. Sources: [1] and [3]\\nSOURCES: none")
-    ('Peter Thomson.', [1, 3])
-    """
-    answer, _, sources = reply.partition("SOURCES:")
-    answer = answer.replace("ANSWER:", "", 1).strip()
-    numbers = [int(tok) for tok in re.findall(r"\d+", sources)]
-    inline = _INLINE_SOURCES.search(answer)
-    if inline:  # "… Sources: [3] and [4]" written into the answer line
-        numbers += [int(tok) for tok in re.findall(r"\d+", inline.group(0))]
-        answer = answer[: inline.start()].strip()
-    numbers += [int(tok) for tok in re.findall(r"\[(\d{1,2})\]", answer)]
-    return answer, list(dict.fromkeys(numbers))

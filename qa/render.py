@@ -34,12 +34,12 @@ def source_html(citations: list[Citation], titles: dict[str, str]) -> str:
         return "<p class='qa-none'>No sources cited.</p>"
     cards = []
     for c in citations:
-        title = titles.get(c.passage_id.split("#")[0], c.doc)
+        title = c.title or titles.get(c.passage_id.split("#")[0], c.doc)
+        section = f" — {html.escape(c.section)}" if c.section else ""
         cards.append(
             f"<div class='qa-source' id='source-{c.n}'>"
-            f"<div class='qa-source-head'><b>[{c.n}]</b> {html.escape(title)} · "
-            f"{''.join(f'{w} · ' for w in _where(c.year, c.page))}"
-            f"<code>{html.escape(c.passage_id)}</code></div>"
+            f"<div class='qa-source-head'><b>[{c.n}]</b> {html.escape(title)}{section}"
+            f"{''.join(f' · {w}' for w in _where(c.year, c.page))}</div>"
             f"<blockquote class='qa-quote'>“{html.escape(c.quote)}”</blockquote>"
             f"<details><summary>Show the passage in its document</summary>"
             f"<p class='qa-passage'>{highlighted(c.text, c.quote)}</p></details></div>"

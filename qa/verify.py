@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from qa.ingest.passages import sentence_spans, without_enumerator
 from qa.records import Hit
-from qa.tokenize import tokenize
+from qa.tokenize import IDENTIFIER, tokenize
 
 MIN_COVERAGE = 0.5
 
@@ -81,10 +81,11 @@ _ORDINALS = ["", "first", "second", "third", "fourth", "fifth", "sixth", "sevent
 
 
 def number_forms(number: str) -> list[str]:
-    """Ways a source may write a number: 8 → 8, eight, eighth.
+    """Ways a source may write a number: 8 → 8, eight, eighth. "first" is no form of 1: it
+    is as often an order as a count ("the first lines").
 
-    >>> number_forms("8")
-    ['8', 'eight', 'eighth']
+    >>> number_forms("8"), number_forms("1")
+    (['8', 'eight', 'eighth'], ['1', 'one'])
     """
     forms = [number]
     if number.isdigit():
@@ -93,7 +94,7 @@ def number_forms(number: str) -> list[str]:
             forms.append(_WORDS[n])
         if n in _TENS:
             forms.append(_TENS[n])
-        if 0 < n < len(_ORDINALS):
+        if 1 < n < len(_ORDINALS):
             forms.append(_ORDINALS[n])
     return forms
 
@@ -113,6 +114,21 @@ def has_number(number: str, text: str) -> bool:
 
 def numbers_in(text: str) -> set[str]:
     return {n.rstrip(".,:") for n in _NUMBER.findall(text)}
+
+
+def identifiers_in(text: str) -> set[str]:
+    """Code-like tokens of a text, which a sentence must state literally to back it.
+
+    >>> sorted(identifiers_in("Use -i or --port=9090 in cockpit.conf with diff3, not `ls`"))
+    ['--port=9090', '-i', '`ls`', 'cockpit.conf', 'diff3']
+    """
+    return {m.group(0) for m in IDENTIFIER.finditer(text) if not m.group(0).isdigit()}
+
+
+def _states_identifier(identifier: str, sentence: str) -> bool:
+    literal = identifier.strip("`")
+    pattern = rf"(?<![\w-]){re.escape(literal)}(?![\w-])"
+    return re.search(pattern, sentence, re.I) is not None
 
 
 def names_in(text: str) -> set[str]:
@@ -147,8 +163,9 @@ def support(
 ) -> tuple[float, str]:
     """(coverage of the claim by its best supporting sentence, that sentence).
 
-    A sentence supports the claim only if it states every number and name of the claim (the
-    passage's own year counts as stated, and so does what the question itself states); among
+    A sentence supports the claim only if it states every number, name and identifier
+    ("-i", "cockpit.conf") of the claim (the passage's own year counts as stated, and so does
+    what the question itself states); among
     those, coverage is the idf-weighted share of the claim's content words it holds, measured
     on what the claim adds to the question — an answer that restates the question must still
     be backed on its new words. A claim that adds nothing (it only repeats the question, and
@@ -157,21 +174,28 @@ def support(
     """
     asked = fold(question)
     numbers = {n for n in numbers_in(claim) - numbers_in(question) if n != str(year)}
+    codes = {c for c in identifiers_in(claim) if fold(c.strip("`")) not in asked}
     names = {fold(n) for n in names_in(claim) if fold(n) not in asked}
-    terms = set(tokenize([claim])[0]) - {str(year)}
+    names -= {fold(c) for c in codes}
+    code_words = set(tokenize([" ".join(codes)])[0])
+    terms = set(tokenize([claim])[0]) - {str(year)} - code_words
     new = terms - set(tokenize([question])[0]) if question else terms
-    restates = bool(question) and not new and not numbers
+    restates = bool(question) and not new and not numbers and not codes
     if new:
         terms = new
     if sentences is None:
         sentences = [passage_text[s:e] for s, e in sentence_spans(passage_text)] or [passage_text]
-    total = sum(idf.get(t, 1.0) for t in terms)
+    # A stated identifier weighs as much as the rarest word: it is the answer's core.
+    code_weight = len(codes) * max(idf.values(), default=1.0)
+    total = sum(idf.get(t, 1.0) for t in terms) + code_weight
     stems = {n: set(tokenize([n])[0]) for n in names}
     literal = " ".join(claim.split())
     best, quote = 0.0, ""
     for sentence, tokens in zip(sentences, tokenize(sentences)):
         folded = fold(sentence)
         if not all(has_number(n, without_enumerator(sentence)) for n in numbers):
+            continue
+        if not all(_states_identifier(c, sentence) for c in codes):
             continue
         # A name is stated as written, or in another form of the same word ("Compiles").
         if not all(n in folded or (stems[n] and stems[n] <= set(tokens)) for n in names):
@@ -182,9 +206,9 @@ def support(
                 and bool(re.search(r"[^\w\s]", literal))
                 and re.search(rf"(?<!\S){re.escape(literal)}(?!\S)", sentence) is not None
             )
-            covered = 1.0 if numbers or symbolic else 0.0
+            covered = 1.0 if numbers or codes or symbolic else 0.0
         else:
-            covered = sum(idf.get(t, 1.0) for t in terms & set(tokens)) / total
+            covered = (sum(idf.get(t, 1.0) for t in terms & set(tokens)) + code_weight) / total
             if restates and covered < 1.0:
                 continue
         if covered > best:

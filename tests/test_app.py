@@ -38,6 +38,9 @@ def _launch(answerer: Answerer):
     return demo, f"http://127.0.0.1:{port}/"
 
 
+PATIENCE = 300.0  # seconds any one request may take on a busy machine
+
+
 @pytest.fixture(scope="module")
 def app_url(index, settings: Settings):
     answerer = Answerer(index, settings, load_generator(settings, log=lambda _: None))
@@ -48,9 +51,11 @@ def app_url(index, settings: Settings):
 
 @pytest.fixture(scope="module")
 def client(app_url: str):
+    """A client whose every request (a cancel included) may wait for a busy machine: the
+    library's default is httpx's 5 s, which a loaded 2-core machine can exceed."""
     from gradio_client import Client
 
-    return Client(app_url, verbose=False)
+    return Client(app_url, verbose=False, httpx_kwargs={"timeout": PATIENCE})
 
 
 def test_chat_endpoint_returns_cited_text(client) -> None:
@@ -126,7 +131,7 @@ def test_corpus_script_is_shown_as_text(tmp_path: Path) -> None:
     answerer = Answerer(index, settings, load_generator(settings, log=lambda _: None))
     demo, url = _launch(answerer)
     try:
-        chat, _, sources = Client(url, verbose=False).predict(
+        chat, _, sources = Client(url, verbose=False, httpx_kwargs={"timeout": PATIENCE}).predict(
             "What did the chair write on the board?", [], "All", api_name="/respond"
         )
     finally:
@@ -171,7 +176,8 @@ def test_a_cancelled_and_a_killed_client_leave_the_next_reader_answered(
     script = tmp_path / "reader.py"
     script.write_text(
         "import sys\nfrom gradio_client import Client\n"
-        f"job = Client({app_url!r}, verbose=False).submit({QUESTION_2014!r}, [], 'All', "
+        f"job = Client({app_url!r}, verbose=False, httpx_kwargs={{'timeout': {PATIENCE}}})"
+        f".submit({QUESTION_2014!r}, [], 'All', "
         "api_name='/respond')\n"
         "for _ in job:\n    print('streaming', flush=True)\n"
     )

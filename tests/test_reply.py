@@ -20,22 +20,31 @@ from qa.verify import Claim
 
 
 class Scripted:
-    """A generator that replies with a fixed text and records what it was shown."""
+    """A generator that replies with a fixed text, judges every sentence with a fixed score,
+    and records what it was shown."""
 
     name = "scripted"
 
-    def __init__(self, reply: str | list[str]) -> None:
+    def __init__(self, reply: str | list[str], verdict: float = 5.0) -> None:
         self.replies = [reply] if isinstance(reply, str) else list(reply)
+        self.verdict = verdict
         self.prompts: list[list[dict[str, str]]] = []
+        self.judged: list[list[dict[str, str]]] = []
 
     def stream(self, messages: list[dict[str, str]], max_tokens: int) -> Iterator[str]:
         self.prompts.append(messages)
         reply = self.replies[min(len(self.prompts), len(self.replies)) - 1]
         yield from re.findall(r"\S+\s*", reply)
 
+    def judge(self, messages: list[dict[str, str]]) -> float:
+        self.judged.append(messages)
+        return self.verdict
 
-def _answerer(index, settings: Settings, reply: str | list[str]) -> tuple[Answerer, Scripted]:
-    model = Scripted(reply)
+
+def _answerer(
+    index, settings: Settings, reply: str | list[str], verdict: float = 5.0
+) -> tuple[Answerer, Scripted]:
+    model = Scripted(reply, verdict)
     return Answerer(index, settings, model), model
 
 
@@ -43,40 +52,78 @@ def _quotes(answer: str) -> list[str]:
     return re.findall(r"“(.+?)” \[\d+\]", answer)
 
 
-def test_backed_lead_is_shown_over_its_verbatim_quote(index, settings: Settings) -> None:
-    answerer, _ = _answerer(index, settings, "69 Member States intervened in the dialogue.")
+def test_the_reply_is_the_whole_sentence_that_states_the_lead(index, settings: Settings) -> None:
+    """The lead names the answer; the reply is the document's own sentence that states it,
+    whole, with its marker: not the lead, then the quote (the answer twice)."""
+    answerer, model = _answerer(index, settings, "69 Member States intervened in the dialogue.")
     result = answerer.ask("How many Member States spoke at the 2014 dialogue?").to_dict()
     assert not result["abstained"]
-    assert result["answer"].startswith("69 Member States intervened in the dialogue [1]: “")
     (quote,) = _quotes(result["answer"])
+    assert result["answer"] == f"“{quote}” [1]"
     (citation,) = result["citations"]
-    assert citation["quote"] == quote and quote in citation["text"] and "69" in quote
+    assert citation["quote"] == quote and "69" in quote
+    passage = next(p for p in index.passages if p.id == citation["passage_id"])
+    assert any(quote in s for s in passage.sentence_texts())  # a whole sentence
+    assert citation["support"] == 5.0 and len(model.judged) == 1
+
+
+def test_every_quoted_sentence_is_judged_on_its_own_under_fixed_instructions(
+    index, settings: Settings
+) -> None:
+    answerer, model = _answerer(index, settings, "69 Member States intervened in the dialogue.")
+    result = answerer.ask("How many Member States spoke at the 2014 dialogue?").to_dict()
+    (asked,) = model.judged
+    assert asked[0]["content"] == answerer.judge_system  # fixed: its evaluation is cached
+    assert asked[0] != model.prompts[0][0]  # not the answering prompt's yes/no examples
+    assert result["citations"][0]["quote"] in asked[1]["content"]
+    assert "How many Member States spoke at the 2014 dialogue?" in asked[1]["content"]
+    assert "Sources:" not in asked[1]["content"]  # one sentence, not the whole evidence
+
+
+def test_a_sentence_judged_not_to_state_the_answer_is_declined_and_shown_as_closest(
+    index, settings: Settings
+) -> None:
+    answerer, _ = _answerer(index, settings, "69 Member States intervened.", verdict=-4.0)
+    result = answerer.ask("How many Member States spoke at the 2014 dialogue?").to_dict()
+    assert result["abstained"] and result["reason"] == "not stated"
+    assert "The closest the records come:\n“" in result["answer"]
+    (citation,) = result["citations"]
+    assert citation["support"] == -4.0 and f"“{citation['quote']}” [1]" in result["answer"]
 
 
 @pytest.mark.parametrize(
     "lead", ["75 Member States intervened in the dialogue.", "Kofi Annan said 69 States spoke."]
 )
-def test_unbacked_lead_is_not_shown_the_closest_quote_is(
-    index, settings: Settings, lead: str
-) -> None:
-    answerer, _ = _answerer(index, settings, lead)
+def test_an_unbacked_lead_is_never_shown(index, settings: Settings, lead: str) -> None:
+    """A lead no sentence states is dropped; the best-ranked sentence is judged in its place
+    (answered when judged to state the answer, else declined with it as the closest)."""
+    for verdict, abstained in ((5.0, False), (-5.0, True)):
+        answerer, _ = _answerer(index, settings, lead, verdict)
+        result = answerer.ask("How many Member States spoke at the 2014 dialogue?").to_dict()
+        assert "75" not in result["answer"] and "Annan" not in result["answer"]
+        assert result["abstained"] is abstained
+        (citation,) = result["citations"]
+        assert f"“{citation['quote']}” [1]" in result["answer"]
+    off = settings.model_copy(update={"recover_unbacked": False})
+    answerer, model = _answerer(index, off, lead)
     result = answerer.ask("How many Member States spoke at the 2014 dialogue?").to_dict()
-    assert "75" not in result["answer"] and "Annan" not in result["answer"]
     assert result["abstained"] and result["reason"] == "no claim could be verified"
-    assert "The closest the records come:\n“" in result["answer"]  # only the evidence speaks
-    (citation,) = result["citations"]
-    assert citation["quote"] in citation["text"]
-    assert f"“{citation['quote']}” [1]" in result["answer"]
+    assert model.judged == []
 
 
-def test_unbacked_lead_quotes_the_best_sentence_when_so_configured(
+def test_a_list_gets_each_item_the_evidence_states_with_its_quote(
     index, settings: Settings
 ) -> None:
-    configured = settings.model_copy(update={"quote_when_unbacked": True})
-    answerer, _ = _answerer(index, configured, "Kofi Annan said so.")
-    result = answerer.ask("How many Member States spoke at the 2014 dialogue?").to_dict()
-    assert not result["abstained"] and result["answer"].startswith("“")
+    """Items in two sentences (here two clauses of one long sentence) get two quotes; an
+    item no sentence states is dropped."""
+    lead = "Jennifer Welsh, Surin Pitsuwan and Kofi Annan"
+    answerer, _ = _answerer(index, settings, lead)
+    result = answerer.ask("Who took part in the panel discussion at the 2014 dialogue?").to_dict()
+    assert not result["abstained"]
+    quotes = _quotes(result["answer"])
     assert "Annan" not in result["answer"]
+    assert any("Welsh" in q for q in quotes) and any("Pitsuwan" in q for q in quotes)
+    assert len(result["citations"]) == len(quotes) == len(set(quotes))
 
 
 def test_a_lead_that_only_restates_the_question_needs_a_quote_stating_all_of_it(
@@ -84,7 +131,8 @@ def test_a_lead_that_only_restates_the_question_needs_a_quote_stating_all_of_it(
 ) -> None:
     """ "Why did X moderate …?" → "X moderated …" asserts the premise: one sentence must say
     all of it, or the reply abstains."""
-    answerer, _ = _answerer(index, settings, "Adama Dieng moderated the 2016 dialogue.")
+    strict = settings.model_copy(update={"recover_unbacked": False})
+    answerer, _ = _answerer(index, strict, "Adama Dieng moderated the 2016 dialogue.")
     result = answerer.ask("Why did Adama Dieng moderate the 2016 dialogue?").to_dict()
     assert result["abstained"], result["answer"]
     assert not result["answer"].startswith("Adama Dieng moderated")
@@ -129,7 +177,8 @@ def test_comparison_asks_each_year_apart_and_dates_each_claim(index, settings: S
     assert len(model.prompts) == 2
     assert "2014" in model.prompts[0][-1]["content"] and "2017" in model.prompts[1][-1]["content"]
     lines = result["answer"].splitlines()
-    assert lines[0].startswith("2014: 69") and lines[1].startswith("2017: 73")
+    assert lines[0].startswith("2014: “") and "69" in lines[0]
+    assert lines[1].startswith("2017: “") and "73" in lines[1]
     assert {c["year"] for c in result["citations"]} == {2014, 2017}
 
 
@@ -146,12 +195,12 @@ def test_reply_text_shows_each_quote_once() -> None:
     )
     hits = [Hit(p, 1.0)]
     claims = [
-        Claim("A said x", 0, "A said x."),
+        Claim("2017", 0, "A said x."),
         Claim("", 0, "A said x."),
         Claim("", 0, "B said y."),
     ]
     text, citations = reply_text(claims, hits)
-    assert text == "A said x [1]: “A said x.” [1]\n“B said y.” [2]"
+    assert text == "2017: “A said x.” [1]\n“B said y.” [2]"
     assert [(c.n, c.quote) for c in citations] == [(1, "A said x."), (2, "B said y.")]
 
 

@@ -16,23 +16,26 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
+from qa.answer.claims import backed_sentences
 from qa.answer.fallback import closest, correction, not_said, refusal
 from qa.answer.plan import Event, Part, Plan, single_year
+from qa.answer.support import Judged, judge
 from qa.compose import reply_text
-from qa.evidence import idf_table, select_sources
+from qa.evidence import anchors_of, idf_table, select_sources
 from qa.followup import rewrite
 from qa.generate import Generator, GeneratorUnavailable, load_generator
 from qa.index import Index
 from qa.language import corpus_languages, foreign, name
 from qa.premise import coverage_note, misplaced_names, uncovered_year, unknown_names
-from qa.prompt import canonical, messages, parse_reply, system_prompt
+from qa.prompt import canonical, judge_messages, judge_prompt, messages, system_prompt
 from qa.question import QuestionError, clean_question
-from qa.records import Answer
+from qa.records import Answer, Hit
 from qa.retrieve import Retrieval, Retriever
 from qa.settings import Settings
-from qa.verify import Claim, fold, is_negative, verify_draft
+from qa.verify import Claim, fold, is_negative
 
 _YES_NO = re.compile(r"^\W*(?:yes|no)\b", re.I)
 _OVERRIDE = re.compile(
@@ -62,12 +65,21 @@ class Answerer:
         self.year_tokens = self.retriever.year_tokens()
         self.kinds = {d.id: d.kind for d in index.documents.values()}
         self.system = system_prompt(self.profile.description)
+        self.judge_system = judge_prompt(self.profile.description)
         self.note = coverage_note(index.years, list(self.kinds.values()), self.profile)
 
     def warm(self) -> Generator:
-        """Load the embedder and the model now, so the first reader waits for neither."""
+        """Load the embedder and the model now, and evaluate both fixed prompts (answering,
+        support check) once, so the first reader waits for none of it."""
         self.retriever.search("warm up")
-        return self.generator
+        generator = self.generator
+        try:
+            generator.judge(judge_messages(self.judge_system, "Warm up?", "Warm up."))
+            for _ in generator.stream(messages(self.system, "Warm up?", []), 1):
+                pass
+        except GeneratorUnavailable:  # a server not up yet: the reader will be told
+            pass
+        return generator
 
     @property
     def generator(self) -> Generator:
@@ -92,7 +104,7 @@ class Answerer:
         self, question: str, history: list[Any] | None = None, years: list[int] | None = None
     ) -> Plan:
         """Rewrite, retrieve, check the premise and pick the evidence (no model)."""
-        standalone = rewrite(question, history)
+        standalone = rewrite(question, history, self.profile)
         retrieval = self.retriever.search(self.profile.expand(standalone), years=years)
         plan = Plan(question, standalone, retrieval)
         plan.verdict = self._premise(plan, years)
@@ -107,20 +119,30 @@ class Answerer:
         budget = self.settings.evidence_words // len(asked) + 20 * (len(asked) > 1)
         n = 1
         for year, sub in asked:
-            hits = [h for h in retrieval.hits if year is None or h.passage.year == year]
+            query = self.profile.expand(sub)
+            hits = self._own_hits(retrieval, query, year) if per_year else retrieval.hits
             if not hits:
                 continue
-            query = self.profile.expand(sub)
             dense = self.retriever.sentence_similarities(query, hits)
             sources = select_sources(
                 query, hits, dense, self.idf, budget, first=n,
                 shape_boost=self.settings.evidence_shape_boost,
                 every_passage=self.settings.evidence_every_passage,
                 neighbours=self.settings.evidence_neighbours,
+                anchors=anchors_of(sub, self.idf),
             )  # fmt: skip
             n += len(sources)
             plan.parts.append(Part(year, sub, sources))
         return plan
+
+    def _own_hits(self, retrieval: Retrieval, query: str, year: int) -> list[Hit]:
+        """One side of a comparison searched on its own, in its year (a joint search's top
+        passages may all answer the other side); new hits join ``retrieval.hits``, which
+        claims point into."""
+        known = {h.passage.id: h for h in retrieval.hits}
+        own = self.retriever.search(query, years=[year]).hits
+        retrieval.hits.extend(h for h in own if h.passage.id not in known)
+        return [known.get(h.passage.id, h) for h in own]
 
     def prepare(
         self, question: Any, history: list[Any] | None = None, years: list[int] | None = None
@@ -181,7 +203,7 @@ class Answerer:
             yield Event("answer", plan.done)
             return
         t_model = time.perf_counter()
-        claims: list[Claim] = []
+        judged: list[Judged] = []
         negatives: list[bool] = []
         drafts: list[str] = []
         first_token = None
@@ -198,17 +220,31 @@ class Answerer:
                 drafts.append(reply)
                 negative = not reply.strip() or is_negative(reply)
                 negatives.append(negative)
-                claims += self._backed(plan, part, reply, negative)
+                backed = self._backed(plan, part, reply, negative)
+                if not backed and not negative and self.settings.recover_unbacked:
+                    backed = closest(plan, each_part=True, parts=[part])
+                hits, checks = plan.retrieval.hits, self.settings.support_checks
+                judged += judge(self.generator, self.judge_system, part, backed, hits, checks)
         except GeneratorUnavailable as exc:
             yield Event("answer", self._unavailable(plan, str(exc)))
             return
         t_generated = time.perf_counter()
-        if claims:
-            answer = self._answer(plan, claims, None, None)
+        kept = [j.claim for j in judged if j.score >= self.settings.support_threshold]
+        if kept:
+            answer = self._answer(plan, kept, None, None)
         else:
-            nearest = closest(plan) if not all(negatives) else []
-            reason = "no claim could be verified" if nearest else "model found no answer"
+            best = max(judged, key=lambda j: j.score, default=None)
+            nearest = [best.claim] if best else closest(plan) if not all(negatives) else []
+            reason = (
+                "not stated" if best else
+                "no claim could be verified" if nearest else "model found no answer"
+            )  # fmt: skip
             answer = self._answer(plan, nearest, not_said(plan, self.note, nearest), reason)
+        scores = {(plan.retrieval.hits[j.claim.source].passage.id, j.claim.quote): j.score
+                  for j in judged}  # fmt: skip
+        answer.citations = [
+            replace(c, support=scores.get((c.passage_id, c.quote))) for c in answer.citations
+        ]
         answer.draft = "\n".join(drafts)
         answer.timings["generate_ms"] = (t_generated - t_model) * 1000
         if first_token is not None:
@@ -227,40 +263,31 @@ class Answerer:
         return answer
 
     def _backed(self, plan: Plan, part: Part, reply: str, negative: bool) -> list[Claim]:
-        """The part's claims: the model's lead where a quote backs it, else (unless the model
-        found no answer) the best-ranked evidence sentence quoted on its own; then up to
+        """The part's claims: the sentences the model read that state its lead's items,
+        each quoted whole (see :mod:`qa.answer.claims`); a bare "yes" or "no", which states
+        nothing to check, gets the best-ranked evidence sentence instead. Then up to
         ``extra_quotes`` more of the best-ranked evidence sentences."""
         hits = plan.retrieval.hits
-        source_hits = [s.hit for s in part.sources]
-        found: list[Claim] = []
-        draft, cited = parse_reply(reply)
         if negative or not part.sources:
             return []
-        if draft:
-            shown = [s.sentence_list() for s in part.sources]
-            first = verify_draft(
-                draft, source_hits, self.idf, [c - part.sources[0].n + 1 for c in cited],
-                question=part.question, shown=shown,
-            )[:1]  # fmt: skip
-            found = [Claim(c.text, hits.index(source_hits[c.source]), c.quote) for c in first]
-        ranked = sorted(part.sources, key=lambda s: -s.best_score)
+        lead = " ".join(reply.split())
+        backed = backed_sentences(lead, part.sources, self.idf, part.question)
+        found = [Claim("", hits.index(part.sources[b.source].hit), b.text) for b in backed]
         quoted = {c.quote for c in found}
+        ranked = sorted(part.sources, key=lambda s: -s.best_score)
         extra = [
             Claim("", hits.index(s.hit), s.best_sentence())
             for s in ranked
             if s.best_sentence() not in quoted
         ]
-        # A bare "yes" or "no" has nothing to check: the best-ranked evidence sentence is
-        # quoted instead, so the reader sees what the records say, not the model's verdict.
-        bare = bool(_YES_NO.match(draft)) and not found
+        bare = bool(_YES_NO.match(lead)) and not found
         if found or bare or self.settings.quote_when_unbacked:
             found += extra[: self.settings.extra_quotes + (not found)]
-        if part.year is not None:
+        dated = part.year is not None or (not plan.retrieval.years and len(self.index.years) > 1)
+        if dated:  # which year's record says it: asked of one year, or of none in a dated corpus
             found = [
-                Claim(c.text if str(part.year) in c.text else f"{part.year}: {c.text}".strip(),
-                      c.source, c.quote)
-                for c in found
-            ]  # fmt: skip
+                Claim(str(hits[c.source].passage.year or ""), c.source, c.quote) for c in found
+            ]
         return found
 
     def _premise(

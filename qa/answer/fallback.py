@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from qa.answer.plan import Plan
+from qa.answer.plan import Part, Plan
 from qa.records import Answer, Hit
 from qa.tokenize import tokenize
 from qa.verify import Claim
@@ -46,13 +46,15 @@ def correction(
     return text, "false premise", claims
 
 
-def closest(plan: Plan, each_part: bool = False) -> list[Claim]:
+def closest(plan: Plan, each_part: bool = False, parts: list[Part] | None = None) -> list[Claim]:
     """The best-ranked evidence sentence — what the records say nearest to the question —
-    over all parts, or (``each_part``) one per part, led by the part's year if it has one."""
+    over all parts (or ``parts``), or (``each_part``) one per part, led by the part's year
+    if it has one."""
+    parts = plan.parts if parts is None else parts
     groups = (
-        [(part.year, part.sources) for part in plan.parts]
+        [(part.year, part.sources) for part in parts]
         if each_part
-        else [(None, [s for part in plan.parts for s in part.sources])]
+        else [(None, [s for part in parts for s in part.sources])]
     )
     claims = []
     for year, sources in groups:
