@@ -67,13 +67,14 @@ def backed_sentences(
     """The sentences the model read (``sources``) that back the lead's items, in the order
     the lead names them. The lead is checked whole first; a lead whose whole does not stand
     in one sentence is checked item by item."""
-    pieces = [_MARKERS.sub("", lead).strip().rstrip(".")]
-    if not pieces[0] or _best(pieces[0], sources, idf, question) is None:
-        pieces = lead_items(lead)
+    whole = _MARKERS.sub("", lead).strip().rstrip(".")
+    at = _best(whole, sources, idf, question) if whole else None
+    checked = (
+        [(whole, at)] if at else [(i, _best(i, sources, idf, question)) for i in lead_items(lead)]
+    )
     found: dict[tuple[int, int], list[str]] = {}
     cover: dict[tuple[int, int], float] = {}
-    for item in pieces:
-        best = _best(item, sources, idf, question)
+    for item, best in checked:
         if best is None:
             continue
         key, coverage = best
