@@ -1,18 +1,14 @@
-"""Check a draft answer against its sources: keep, repair or drop each citation.
+"""Does a sentence state a claim? The word-level check every reply's items pass.
 
-A claim (a sentence of the draft) is supported by a passage when every number and name it
-states appears in that passage and most of its content words (weighted by rarity) appear in
-one sentence of it; that sentence is the citation's quote. A claim whose cited source does not
-support it is re-attached to the source that does; a claim no source supports is removed.
+A sentence supports a claim when it states every number, name and identifier of the claim
+and most of its other content words (weighted by rarity); the best such sentence is the
+claim's quote. :mod:`qa.answer.claims` cuts the model's lead into items and asks this of
+each; the support judge (:mod:`qa.answer.support`) then decides whether the quote answers.
 
->>> from qa.records import Hit, Passage
->>> p = Passage("d#0", "d", "d.txt", 2017, 0, "73 Member States spoke. The EU spoke too.",
-...             0, 41, None, ((0, 23), (24, 41)))
->>> claims = verify_draft("73 Member States spoke [1].", [Hit(p, 1.0)], {})
->>> [(c.text, c.source, c.quote) for c in claims]
-[('73 Member States spoke', 0, '73 Member States spoke.')]
->>> verify_draft("75 Member States spoke [1].", [Hit(p, 1.0)], {})
-[]
+>>> support("73 Member States spoke", "73 Member States spoke. The EU spoke too.", {})
+(1.0, '73 Member States spoke.')
+>>> support("75 Member States spoke", "73 Member States spoke. The EU spoke too.", {})
+(0.0, '')
 """
 
 from __future__ import annotations
@@ -22,12 +18,10 @@ import unicodedata
 from dataclasses import dataclass
 
 from qa.ingest.passages import sentence_spans, without_enumerator
-from qa.records import Hit
 from qa.tokenize import IDENTIFIER, tokenize
 
 MIN_COVERAGE = 0.5
 
-_MARKER = re.compile(r"\s*\[(\d{1,2})\]")
 _NUMBER = re.compile(r"(?<![\w/])\d+(?:[.,:]\d+)*(?![\w/])")
 _NAME = re.compile(r"(?<!^)(?<![.?!:] )\b[A-Z][\w'’-]*[a-z][\w'’-]*|\b[A-Z]{2,}[a-z]?[A-Z]*\b")
 _NEGATIVE = re.compile(
@@ -141,18 +135,6 @@ def names_in(text: str) -> set[str]:
     return {n for n in stripped if n not in _NOT_NAMES}
 
 
-def split_claims(draft: str) -> list[tuple[str, list[int]]]:
-    """The draft's sentences, each without its markers, with the source numbers it cited."""
-    claims = []
-    for s, e in sentence_spans(draft):
-        sentence = draft[s:e].strip()
-        cited = [int(n) for n in _MARKER.findall(sentence)]
-        text = _MARKER.sub("", sentence).strip().rstrip(".").strip()
-        if text:
-            claims.append((text, cited))
-    return claims
-
-
 def support(
     claim: str,
     passage_text: str,
@@ -214,37 +196,3 @@ def support(
         if covered > best:
             best, quote = covered, sentence
     return best, quote
-
-
-def verify_draft(
-    draft: str,
-    hits: list[Hit],
-    idf: dict[str, float],
-    cited: list[int] | None = None,
-    min_coverage: float = MIN_COVERAGE,
-    question: str = "",
-    shown: list[list[str]] | None = None,
-) -> list[Claim]:
-    """The draft's claims that some source supports, each tied to its best source.
-
-    ``cited`` are 1-based source numbers the model named for the whole draft; a claim's own
-    ``[n]`` markers take precedence. Out-of-range numbers are ignored. ``shown[i]`` limits
-    the quotes of ``hits[i]`` to those sentences (what the model read).
-    """
-    kept: list[Claim] = []
-    for text, markers in split_claims(draft):
-        named = [n - 1 for n in (markers or cited or []) if 1 <= n <= len(hits)]
-        scored = []
-        for i, hit in enumerate(hits):
-            coverage, quote = support(
-                text, hit.passage.text, idf, question, hit.passage.year,
-                shown[i] if shown else None,
-            )  # fmt: skip
-            if coverage >= min_coverage:
-                scored.append((i in named, coverage, -i, i, quote))
-        if not scored:
-            continue  # unsupported: removed
-        # The cited source when it supports the claim, else the best supporting one.
-        _, _, _, i, quote = max(scored)
-        kept.append(Claim(text, i, quote))
-    return kept

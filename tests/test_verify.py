@@ -1,76 +1,71 @@
-"""Citation verification on hand-written drafts: keep, repair, drop."""
+"""Citation checking on hand-written leads: which sentence the model read backs each item
+(qa.verify.support, through qa.answer.claims.backed_sentences, the path every reply takes)."""
 
 from __future__ import annotations
 
+from qa.answer.claims import backed_sentences
+from qa.evidence import Source
 from qa.records import Hit, Passage
-from qa.verify import is_negative, split_claims, support, verify_draft
+from qa.verify import is_negative, support
 
 
-def _hit(pid: str, text: str, year: int = 2017) -> Hit:
+def _source(n: int, pid: str, text: str, year: int = 2017) -> Source:
     from qa.ingest.passages import sentence_spans
 
-    return Hit(
-        Passage(pid, pid, f"{pid}.txt", year, 0, text, 0, len(text), None,
-                tuple(sentence_spans(text))),
-        1.0,
-    )  # fmt: skip
+    spans = tuple(sentence_spans(text))
+    passage = Passage(pid, pid, f"{pid}.txt", year, 0, text, 0, len(text), None, spans)
+    return Source(n, Hit(passage, 1.0), list(range(len(spans))))
 
 
-HITS = [
-    _hit("a", "73 Member States, the European Union and five civil society organisations "
-              "intervened in the dialogue. The Netherlands spoke for the Group of Friends."),
-    _hit("b", "There was wide spread support for the initiative, led by Australia and Ghana, "
-              "to request inclusion of the responsibility to protect on the formal agenda."),
-    _hit("c", "Mr. Adama Dieng moderated a panel discussion which included Ms. Jennifer Welsh.",
-         2014),
+SOURCES = [
+    _source(1, "a", "73 Member States, the European Union and five civil society organisations "
+                    "intervened in the dialogue. The Netherlands spoke for the Group of Friends."),
+    _source(2, "b", "There was wide spread support for the initiative, led by Australia and "
+                    "Ghana, to request inclusion of the responsibility to protect on the formal "
+                    "agenda."),
+    _source(3, "c", "Mr. Adama Dieng moderated a panel discussion which included Ms. Jennifer "
+                    "Welsh.", 2014),
 ]  # fmt: skip
 
 
-def test_good_citation_is_kept_with_its_quote() -> None:
-    claims = verify_draft("73 Member States intervened in the dialogue [1].", HITS, {})
-    assert [(c.source, c.quote) for c in claims] == [
+def _backed(lead: str, question: str = "", sources: list[Source] = SOURCES) -> list:
+    return [(b.source, b.text) for b in backed_sentences(lead, sources, {}, question)]
+
+
+def test_a_stated_claim_is_backed_by_its_sentence() -> None:
+    assert _backed("73 Member States intervened in the dialogue [1].") == [
         (0, "73 Member States, the European Union and five civil society organisations "
             "intervened in the dialogue.")
     ]  # fmt: skip
 
 
-def test_wrong_index_is_reattached_to_the_supporting_passage() -> None:
-    claims = verify_draft("The initiative was led by Australia and Ghana [1].", HITS, {})
-    assert len(claims) == 1 and claims[0].source == 1
-    assert "Australia and Ghana" in claims[0].quote
+def test_the_backing_sentence_is_found_whatever_source_the_model_cited() -> None:
+    backed = _backed("The initiative was led by Australia and Ghana [1].")
+    assert len(backed) == 1 and backed[0][0] == 1 and "Australia and Ghana" in backed[0][1]
+    assert [s for s, _ in _backed("Adama Dieng moderated a panel discussion [9].")] == [2]
 
 
-def test_out_of_range_index_is_repaired_or_dropped() -> None:
-    claims = verify_draft("Adama Dieng moderated a panel discussion [9].", HITS, {})
-    assert [c.source for c in claims] == [2]
+def test_an_item_no_sentence_states_is_dropped_and_the_others_kept() -> None:
+    backed = _backed("73 Member States intervened; China vetoed the initiative.")
+    assert [s for s, _ in backed] == [0]
 
 
-def test_unsupported_claim_is_removed() -> None:
-    draft = "73 Member States intervened [1]. China vetoed the initiative [2]."
-    claims = verify_draft(draft, HITS, {})
-    assert [c.text for c in claims] == ["73 Member States intervened"]
-
-
-def test_wrong_number_or_name_is_not_supported() -> None:
-    assert verify_draft("75 Member States intervened in the dialogue [1].", HITS, {}) == []
-    assert verify_draft("Nigeria and Ghana led the initiative [2].", HITS, {}) == []
-    coverage, _ = support("Kofi Annan moderated a panel", HITS[2].passage.text, {})
+def test_a_wrong_number_or_name_is_not_backed() -> None:
+    assert _backed("75 Member States intervened in the dialogue.") == []
+    # Of a list, the member no sentence states is dropped; the stated one keeps its quote.
+    items = [b.items for b in backed_sentences("Nigeria and Ghana led the initiative.",
+                                               SOURCES, {}, "")]  # fmt: skip
+    assert items == [("Ghana led the initiative",)]
+    coverage, _ = support("Kofi Annan moderated a panel", SOURCES[2].hit.passage.text, {})
     assert coverage == 0.0
 
 
 def test_names_match_without_accents() -> None:
-    hit = _hit("d", "Moderator: Mr. Ivan Šimonović, Assistant Secretary-General.", 2016)
-    assert verify_draft("Ivan Simonovic was the moderator.", [hit], {})[0].source == 0
+    moderator = _source(1, "d", "Moderator: Mr. Ivan Šimonović, Assistant Secretary-General.")
+    assert [s for s, _ in _backed("Ivan Simonovic was the moderator.", "", [moderator])] == [0]
 
 
-def test_model_citation_preferred_when_it_supports() -> None:
-    both = [HITS[1], _hit("e", "Australia and Ghana led the initiative on the formal agenda.")]
-    claims = verify_draft("Australia and Ghana led the initiative [2].", both, {})
-    assert claims[0].source == 1
-
-
-def test_split_claims_and_negative_drafts() -> None:
-    assert split_claims("A is so [1]. B is not [2][3].") == [("A is so", [1]), ("B is not", [2, 3])]
+def test_negative_drafts() -> None:
     assert is_negative("NOT IN SOURCES")
     assert is_negative("The sources do not mention a budget.")
     assert not is_negative("73 Member States intervened.")
