@@ -61,17 +61,17 @@ def judge_prompt(description: str = "") -> str:
     )
 
 
-def judge_messages(system: str, question: str, sentence: str, section: str = "") -> list[dict]:
-    """The messages that ask whether ``sentence`` (in ``section``) states the answer.
+def judge_messages(system: str, question: str, sentence: str) -> list[dict]:
+    """The messages that ask whether ``sentence`` (read in its section:
+    :meth:`qa.records.Passage.read_in_section`) states the answer.
 
-    >>> m = judge_messages("S", "Who chaired it?", "Ms. Ruiz chaired it.", "Minutes")
+    >>> m = judge_messages("S", "Who chaired it?", "Minutes: Ms. Ruiz chaired it.")
     >>> m[1]["content"].splitlines()[:2]
     ['Sentence: Minutes: Ms. Ruiz chaired it.', 'Question: Who chaired it?']
     """
-    context = f"{section}: {sentence}" if section else sentence
     return [
         {"role": "system", "content": system},
-        {"role": "user", "content": f"Sentence: {context}\nQuestion: {question}\n{JUDGE_ASK}"},
+        {"role": "user", "content": f"Sentence: {sentence}\nQuestion: {question}\n{JUDGE_ASK}"},
     ]
 
 

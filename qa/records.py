@@ -75,6 +75,16 @@ class Passage:
         names what only the heading says: "what does --port do?")."""
         return f"{self.heading}\n{self.text}" if self.heading else self.text
 
+    def read_in_section(self, sentence: str) -> str:
+        """A sentence of the passage as a reader takes it, after its heading path: what the
+        embedder and the support judge see ("Options › --port: Serve HTTP on PORT.").
+
+        >>> p = Passage("d#0", "d", "d.html", None, 0, "x", 0, 1, heading="Options")
+        >>> p.read_in_section("x")
+        'Options: x'
+        """
+        return f"{self.heading}: {sentence}" if self.heading else sentence
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

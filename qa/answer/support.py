@@ -49,8 +49,8 @@ def judge(
     question = canonical(part.question)
     out: list[Judged] = []
     for claim in claims[:limit]:
-        section = hits[claim.source].passage.heading
-        score = generator.judge(judge_messages(system, question, claim.quote, section))
+        sentence = hits[claim.source].passage.read_in_section(claim.quote)
+        score = generator.judge(judge_messages(system, question, sentence))
         out.append(Judged(claim, score))
     floor = min((j.score for j in out), default=0.0)
     out += [Judged(claim, floor) for claim in claims[limit:]]

@@ -60,9 +60,7 @@ def sentence_embedding_texts(passage: Passage, headings: bool) -> list[str]:
     """What the embedder sees for each sentence: the sentence, after its heading path when
     ``headings`` ("Options › --port: Serve HTTP requests on PORT.")."""
     texts = passage.sentence_texts()
-    if headings and passage.heading:
-        return [f"{passage.heading}: {t}" for t in texts]
-    return texts
+    return [passage.read_in_section(t) for t in texts] if headings else texts
 
 
 def _texts(entry: DocEntry, own: bool, headings: bool) -> list[str]:
