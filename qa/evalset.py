@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from qa.ingest.formats import extract
+from qa.ingest.formats import extract, reader_warnings
 
 SPLITS = ("dev", "test")
 KINDS = (
@@ -80,7 +80,8 @@ def load_questions(path: Path, split: str | None = None) -> list[EvalQuestion]:
 @lru_cache(maxsize=64)
 def _extracted(path: str, size: int, mtime_ns: int) -> str:
     """A file's extracted text, once per version of the file (a PDF takes a second)."""
-    return extract(Path(path).name, Path(path).read_bytes()).text
+    with reader_warnings():  # the index build already said so
+        return extract(Path(path).name, Path(path).read_bytes()).text
 
 
 def locate(corpus_dir: Path, gold: GoldQuote) -> tuple[int, int]:

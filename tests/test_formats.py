@@ -218,3 +218,25 @@ def test_an_options_table_keeps_each_option_beside_its_description() -> None:
     text = extract("x.html", page).text
     assert "--port PORT | Serve HTTP requests on PORT instead of port 9090." in text
     assert "--no-tls | Do not use TLS for any connection at all." in text
+
+
+def test_a_pdf_with_a_damaged_page_is_indexed_from_the_rest_with_a_warning_naming_it(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    import re
+
+    pages = ["The pump starts at dawn and runs for six hours every day.",
+             "The valve closes at dusk when the tank is full of water."]  # fmt: skip
+    data = pdf_bytes(pages)
+    second = list(re.finditer(rb"stream\r?\n", data))[2].end() + 10  # page 2's content
+    damaged = data[:second] + bytes(b ^ 0x5A for b in data[second : second + 40])
+    damaged += data[second + 40 :]
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "pump.pdf").write_bytes(damaged)
+    lines: list[str] = []
+    settings = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+    index = build_index(settings, log=lines.append, progress=False)
+    assert [p.text for p in index.passages] == [pages[0]]
+    warnings = [line for line in lines if line.startswith("warning:")]
+    assert len(warnings) == 1 and "pump.pdf" in warnings[0] and "may be missing" in warnings[0]
+    assert "decompressing" not in capfd.readouterr().err  # not printed bare by pypdf

@@ -43,7 +43,7 @@ from qa.ingest.corpus import (
     load_document,
     read_file,
 )
-from qa.ingest.formats import SUFFIXES, Unreadable
+from qa.ingest.formats import SUFFIXES, Unreadable, reader_warnings, warned
 from qa.ingest.passages import split_passages
 from qa.profile import CorpusProfile, load_profile
 from qa.progress import Steps, steps
@@ -165,7 +165,11 @@ def build_index(settings: Settings, log: Log = print, progress: bool = True) -> 
             try:
                 if data is None or digest != hashes[rel]:
                     raise Unreadable("it changed while being indexed; index again")
-                yield key, _split(rel, ids[rel], data, profile, settings), size
+                with reader_warnings() as notes:
+                    entry = _split(rel, ids[rel], data, profile, settings)
+                if notes:
+                    log(warned(rel, notes))
+                yield key, entry, size
             except Unreadable as exc:
                 skipped.append((rel, str(exc)))
                 log(f"skipped {rel}: {exc}")

@@ -25,15 +25,20 @@ empty file
 from __future__ import annotations
 
 import io
+import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import PurePath
 from typing import Any
 
 from qa.ingest.extracted import Extracted, Unreadable
 from qa.ingest.webpage import read_html
 
-__all__ = ["SUFFIXES", "Extracted", "Unreadable", "extract", "page_furniture"]
+__all__ = ["SUFFIXES", "Extracted", "Unreadable", "extract", "page_furniture", "reader_warnings"]
+
+# Format libraries that log their complaints about a file instead of raising.
+_LIBRARY_LOGGERS = ("pypdf",)
 
 
 # Lower-case line-end hyphenation in a PDF's text layer: "docu-\nment" → "document".
@@ -278,6 +283,57 @@ READERS: dict[str, Callable[[bytes], Extracted]] = {
     ".txt": read_text,
 }
 SUFFIXES = tuple(READERS)
+
+
+class _Collect(logging.Handler):
+    def __init__(self, into: list[str]) -> None:
+        super().__init__(logging.WARNING)
+        self.into = into
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.into.append(record.getMessage())
+
+
+@contextmanager
+def reader_warnings() -> Iterator[list[str]]:
+    """The warnings format libraries log while reading (pypdf: "Error -3 while
+    decompressing data" on a damaged stream, whose text is then missing), collected
+    instead of printed bare, so that the caller can say which file they concern.
+
+    >>> import logging
+    >>> with reader_warnings() as notes:
+    ...     logging.getLogger("pypdf._reader").warning("bad stream")
+    >>> notes
+    ['bad stream']
+    """
+    notes: list[str] = []
+    handler = _Collect(notes)
+    loggers = [logging.getLogger(name) for name in _LIBRARY_LOGGERS]
+    before = [lg.propagate for lg in loggers]
+    for lg in loggers:
+        lg.addHandler(handler)
+        lg.propagate = False
+    try:
+        yield notes
+    finally:
+        for lg, propagate in zip(loggers, before):
+            lg.removeHandler(handler)
+            lg.propagate = propagate
+
+
+def warned(rel: str, notes: list[str]) -> str:
+    """One line for a file the reader complained about.
+
+    >>> warned("a.pdf", ["Error -3", "Error -3", "bad xref"])
+    'warning: a.pdf was read with 3 complaints from its reader (Error -3; bad xref): \
+some of its text may be missing'
+    """
+    kinds = "; ".join(dict.fromkeys(n.splitlines()[0][:80] for n in notes))
+    many = f"{len(notes)} complaints" if len(notes) > 1 else "a complaint"
+    return (
+        f"warning: {rel} was read with {many} from its reader ({kinds}): "
+        "some of its text may be missing"
+    )
 
 
 def extract(name: str | PurePath, data: bytes) -> Extracted:
