@@ -95,17 +95,18 @@ def test_a_sentence_judged_not_to_state_the_answer_is_declined_and_shown_as_clos
     "lead", ["75 Member States intervened in the dialogue.", "Kofi Annan said 69 States spoke."]
 )
 def test_an_unbacked_lead_is_never_shown(index, settings: Settings, lead: str) -> None:
-    """A lead no sentence states is dropped; the best-ranked sentence is judged in its place
-    (answered when judged to state the answer, else declined with it as the closest)."""
+    """A lead no sentence states is dropped. By default the question is then declined; with
+    ``recover_unbacked`` the best-ranked sentence is judged in its place (answered when
+    judged to state the answer, else declined with it as the closest)."""
+    recover = settings.model_copy(update={"recover_unbacked": True})
     for verdict, abstained in ((5.0, False), (-5.0, True)):
-        answerer, _ = _answerer(index, settings, lead, verdict)
+        answerer, _ = _answerer(index, recover, lead, verdict)
         result = answerer.ask("How many Member States spoke at the 2014 dialogue?").to_dict()
         assert "75" not in result["answer"] and "Annan" not in result["answer"]
         assert result["abstained"] is abstained
         (citation,) = result["citations"]
         assert f"“{citation['quote']}” [1]" in result["answer"]
-    off = settings.model_copy(update={"recover_unbacked": False})
-    answerer, model = _answerer(index, off, lead)
+    answerer, model = _answerer(index, settings, lead)
     result = answerer.ask("How many Member States spoke at the 2014 dialogue?").to_dict()
     assert result["abstained"] and result["reason"] == "no claim could be verified"
     assert model.judged == []
@@ -131,8 +132,7 @@ def test_a_lead_that_only_restates_the_question_needs_a_quote_stating_all_of_it(
 ) -> None:
     """ "Why did X moderate …?" → "X moderated …" asserts the premise: one sentence must say
     all of it, or the reply abstains."""
-    strict = settings.model_copy(update={"recover_unbacked": False})
-    answerer, _ = _answerer(index, strict, "Adama Dieng moderated the 2016 dialogue.")
+    answerer, _ = _answerer(index, settings, "Adama Dieng moderated the 2016 dialogue.")
     result = answerer.ask("Why did Adama Dieng moderate the 2016 dialogue?").to_dict()
     assert result["abstained"], result["answer"]
     assert not result["answer"].startswith("Adama Dieng moderated")
