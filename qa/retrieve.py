@@ -18,10 +18,11 @@ from typing import Literal
 
 import numpy as np
 
-from qa.candidates import CandidateSearch, Ranking
+from qa.candidates import CandidateSearch, EngineCandidateSearch, Ranking
 from qa.embedder import embed
 from qa.index import Index
 from qa.index import dense as dense_index
+from qa.index.engine import VectorEngine
 from qa.query import ANSWER_TYPES, NAME, parse_versions, parse_years
 from qa.records import Hit
 from qa.settings import Settings
@@ -87,7 +88,12 @@ class Retriever:
         self._first_sentence = np.concatenate([[0], np.cumsum(counts)[:-1]])
         # Above settings.ann_min_passages the index is approximate: search candidates only.
         approximate = dense_index.is_approximate(index.dense)
-        self._candidates = CandidateSearch(index, settings) if approximate else None
+        self._candidates: CandidateSearch | None = None
+        if settings.vector_uri:  # the vectors are searched in a Milvus engine
+            engine = VectorEngine.open(settings)
+            self._candidates = EngineCandidateSearch(index, settings, engine)
+        elif approximate:
+            self._candidates = CandidateSearch(index, settings)
         self._answer_types = [
             np.array([bool(shape.search(p.text)) for p in index.passages])
             for _, shape in ANSWER_TYPES

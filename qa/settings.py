@@ -99,6 +99,21 @@ class Settings(BaseSettings):
         "too). Set: that server generates and no model is loaded here. Empty: `backend` runs "
         "the model in this process.",
     )
+    vector_uri: str = Field(
+        "",
+        description="Where the index's vectors live. Empty: in this process (FAISS, the "
+        "default). A file path ('index/vectors.db'): Milvus Lite, embedded. "
+        "'http://host:19530': a Milvus server or cluster, which several app processes share.",
+    )
+    vector_collection: str = Field(
+        "qa",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,200}$",
+        description="Prefix of this index's collections in the vector engine (letters, "
+        "digits, underscores): two corpora on one engine need two prefixes.",
+    )
+    vector_timeout: float = Field(
+        10.0, gt=0, description="Seconds to wait for the vector engine before giving up."
+    )
     llm_model: str = Field(
         "qwen2.5-coder-1.5b-instruct",
         description="Model name sent to the server (llama.cpp's server answers to any).",

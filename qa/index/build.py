@@ -26,6 +26,7 @@ from qa.errors import cannot_write, explain
 from qa.index import dense as dense_index
 from qa.index.cache import DocCache, DocEntry, entry_key
 from qa.index.disk import IndexUnwritable, build_lock, check_writable
+from qa.index.engine import engine_holds, sync_engine
 from qa.index.store import (
     FORMAT,
     Index,
@@ -210,6 +211,8 @@ def build_index(settings: Settings, log: Log = print, progress: bool = True) -> 
             "skipped": [{"path": p, "reason": r} for p, r in sorted(skipped)],
         }
         commit(settings.index_dir, index, manifest)
+        if settings.vector_uri:
+            sync_engine(settings, {key: entry for key, entry in entries.values()}, log)
         cache.prune({key for key, _ in entries.values()})
     log(
         f"indexed {len(ordered)} documents ({embedded} read and embedded, "
@@ -276,6 +279,9 @@ def ensure_index(
         log(f"{exc}; rebuilding the index")
     else:
         reason = staleness(index.manifest, settings, current)
+        held = not settings.vector_uri or engine_holds(settings, set(index.documents))
+        if reason is None and not held:
+            reason = f"the vector engine {settings.vector_uri} does not hold this index"
         if reason is None:
             return index
         log(f"{reason}; updating the index")
