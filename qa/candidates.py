@@ -160,26 +160,39 @@ class EngineCandidateSearch(CandidateSearch):
     """Candidates whose vector rankings come from a Milvus engine
     (:mod:`qa.index.engine`, ``settings.vector_uri``): the engine searches within the
     allowed years and versions itself, so a small year is found whole in any collection;
-    BM25 and the fusion are the same as over FAISS."""
+    BM25 and the fusion are the same as over FAISS.
 
-    def __init__(self, index: Index, settings: Settings, engine: VectorEngine) -> None:
+    ``position`` (passage id → row), ``years`` (-1: none) and ``version_codes`` (indexes
+    into ``versions``, -1: none) are the Retriever's own per-passage facets, not rebuilt."""
+
+    def __init__(
+        self,
+        index: Index,
+        settings: Settings,
+        engine: VectorEngine,
+        position: dict[str, int],
+        years: np.ndarray,
+        version_codes: np.ndarray,
+        versions: list[str],
+    ) -> None:
         super().__init__(index, settings)
         self.engine = engine
-        self.row = {p.id: i for i, p in enumerate(index.passages)}
-        self.years = np.array([-1 if p.year is None else p.year for p in index.passages])
-        version = {d.id: d.version or "" for d in index.documents.values()}
-        self.versions = np.array([version.get(p.doc_id, "") for p in index.passages])
+        self.row = position
+        self.years = years
+        self.codes = version_codes
+        self.versions = versions
 
     def _facets(self, mask: np.ndarray | None) -> tuple[list[int] | None, list[str] | None]:
         """The years and versions a facet mask lets in (None: that facet is not filtered)."""
         if mask is None or mask.all():
             return None, None
-        years = sorted({int(y) for y in self.years[mask]})
-        versions = sorted({str(v) for v in self.versions[mask]})
+        years = sorted(set(self.years[mask].tolist()))
+        codes = sorted(set(self.codes[mask].tolist()))
         by_year = np.isin(self.years, years)
-        by_version = np.isin(self.versions, versions)
+        by_version = np.isin(self.codes, codes)
         if not np.array_equal(by_year & by_version, mask):  # not a facet mask
             raise ValueError("the engine filters on years and versions only")
+        versions = [self.versions[c] if c >= 0 else "" for c in codes]  # "": the engine's none
         return (None if by_year.all() else years), (None if by_version.all() else versions)
 
     def _ranking(self, query: np.ndarray, mask: np.ndarray | None, sentences: bool) -> Ranking:

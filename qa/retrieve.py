@@ -91,7 +91,10 @@ class Retriever:
         self._candidates: CandidateSearch | None = None
         if settings.vector_uri:  # the vectors are searched in a Milvus engine
             engine = VectorEngine.open(settings)
-            self._candidates = EngineCandidateSearch(index, settings, engine)
+            self._candidates = EngineCandidateSearch(
+                index, settings, engine, self._position, self._years, self._version_codes,
+                self._all_versions,
+            )  # fmt: skip
         elif approximate:
             self._candidates = CandidateSearch(index, settings)
         self._answer_types = [

@@ -279,8 +279,8 @@ def ensure_index(
         log(f"{exc}; rebuilding the index")
     else:
         reason = staleness(index.manifest, settings, current)
-        held = not settings.vector_uri or engine_holds(settings, set(index.documents))
-        if reason is None and not held:
+        check_engine = reason is None and settings.vector_uri
+        if check_engine and not engine_holds(settings, set(index.documents)):
             reason = f"the vector engine {settings.vector_uri} does not hold this index"
         if reason is None:
             return index

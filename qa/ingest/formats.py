@@ -35,7 +35,10 @@ from typing import Any
 from qa.ingest.extracted import Extracted, Unreadable
 from qa.ingest.webpage import read_html
 
-__all__ = ["SUFFIXES", "Extracted", "Unreadable", "extract", "page_furniture", "reader_warnings"]
+__all__ = [
+    "SUFFIXES", "Extracted", "Unreadable", "extract", "page_furniture", "reader_warnings",
+    "warned",
+]  # fmt: skip
 
 # Format libraries that log their complaints about a file instead of raising.
 _LIBRARY_LOGGERS = ("pypdf",)
