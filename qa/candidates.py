@@ -57,7 +57,7 @@ class CandidateSearch:
         self.index = index
         self.settings = settings
         self.n = len(index.passages)
-        self.per_passage = index.sentences.ntotal / max(1, self.n)
+        self.per_passage = len(index.sentence_owner) / max(1, self.n)
         self.counts = np.bincount(index.sentence_owner, minlength=self.n)
         self.first_sentence = np.concatenate([[0], np.cumsum(self.counts)[:-1]])
 
@@ -207,3 +207,12 @@ class EngineCandidateSearch(CandidateSearch):
             "dense": self._ranking(query, mask, sentences=False),
             "sentence": self._ranking(query, mask, sentences=True),
         }
+
+    def sentence_similarities(self, query: np.ndarray, rows: list[int]) -> list[np.ndarray]:
+        """The query's cosine with each sentence of the passages ``rows``, whose vectors
+        the engine sends back (the process holds none)."""
+        passages = [self.index.passages[row] for row in rows]
+        ids = [f"{p.id}/{i}" for p, row in zip(passages, rows) for i in range(self.counts[row])]
+        vectors = self.engine.sentence_vectors(ids)
+        similarities = vectors @ np.asarray(query, dtype=np.float32).reshape(-1)
+        return np.split(similarities, np.cumsum([self.counts[row] for row in rows])[:-1])

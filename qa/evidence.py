@@ -191,11 +191,11 @@ def _naming(
     return out
 
 
-def idf_table(token_sets: list[set[str]]) -> dict[str, float]:
-    """Inverse document frequency of each token over the passages."""
-    df: dict[str, int] = {}
-    for tokens in token_sets:
-        for t in tokens:
-            df[t] = df.get(t, 0) + 1
-    n = len(token_sets)
+def idf_table(df: dict[str, int], n: int) -> dict[str, float]:
+    """Inverse document frequency of each token, from how many of the ``n`` passages hold it
+    (BM25's idf).
+
+    >>> round(idf_table({"veto": 2, "panel": 1}, 3)["panel"], 3)
+    0.981
+    """
     return {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}

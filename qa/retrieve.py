@@ -20,7 +20,7 @@ import numpy as np
 
 from qa.candidates import CandidateSearch, EngineCandidateSearch, Ranking
 from qa.embedder import embed
-from qa.index import Index
+from qa.index import Index, postings
 from qa.index import dense as dense_index
 from qa.index.engine import VectorEngine
 from qa.query import ANSWER_TYPES, NAME, parse_versions, parse_years
@@ -73,21 +73,18 @@ class Retriever:
         self._years = np.array(
             [p.year if p.year is not None else -1 for p in index.passages], dtype=np.int64
         )
-        self._tokens = [set(t) for t in tokenize([p.searched_text() for p in index.passages])]
         version = {d.id: d.version for d in index.documents.values()}
         self._all_versions = sorted({v for v in version.values() if v})
         code = {v: i for i, v in enumerate(self._all_versions)}
         self._version_codes = np.array(
             [code.get(version.get(p.doc_id) or "", -1) for p in index.passages], dtype=np.int64
         )
-        self._year_tokens: dict[int, set[str]] = {}
-        for year, tokens in zip(self._years.tolist(), self._tokens):
-            self._year_tokens.setdefault(year, set()).update(tokens)
+        self._year_tokens = postings.vocabulary_by(index.bm25, self._years)
         self._position = {p.id: i for i, p in enumerate(index.passages)}
         counts = np.bincount(index.sentence_owner, minlength=len(index.passages))
         self._first_sentence = np.concatenate([[0], np.cumsum(counts)[:-1]])
         # Above settings.ann_min_passages the index is approximate: search candidates only.
-        approximate = dense_index.is_approximate(index.dense)
+        approximate = index.dense is not None and dense_index.is_approximate(index.dense)
         self._candidates: CandidateSearch | None = None
         if settings.vector_uri:  # the vectors are searched in a Milvus engine
             engine = VectorEngine.open(settings)
@@ -156,9 +153,9 @@ class Retriever:
         """Every BM25 token of each dated year's passages."""
         return {year: tokens for year, tokens in self._year_tokens.items() if year != -1}
 
-    def token_sets(self) -> list[set[str]]:
-        """Each passage's BM25 tokens (stemmed), in index order."""
-        return self._tokens
+    def document_frequencies(self) -> dict[str, int]:
+        """How many passages hold each BM25 token (stemmed)."""
+        return postings.document_frequencies(self.index.bm25)
 
     def _mask(self, years: list[int] | None) -> np.ndarray:
         if not years:
@@ -281,8 +278,9 @@ class Retriever:
         if not missing:
             return hits
         bm25 = scores.by_method["bm25"]
-        outside = [i for i in np.flatnonzero(~inside & (bm25 > 0)) if missing & self._tokens[i]]
-        outside.sort(key=lambda i: -bm25[i])
+        holders = postings.passages_with(self.index.bm25, missing)
+        outside = holders[~inside[holders] & (bm25[holders] > 0)]
+        outside = outside[np.argsort(-bm25[outside], kind="stable")].tolist()
         extra = [
             Hit(self.index.passages[i], float(bm25[i]), {"bm25_outside_years": j + 1})
             for j, i in enumerate(outside[: self.settings.soft_year_slots])

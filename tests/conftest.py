@@ -51,6 +51,21 @@ def retriever(index: Index, settings: Settings) -> Retriever:
     return Retriever(index, settings)
 
 
+@pytest.fixture(scope="session")
+def engine_settings(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The real corpus with its vectors in a real Milvus Lite engine (QA_VECTOR_URI)."""
+    pytest.importorskip("milvus_lite")
+    root = tmp_path_factory.mktemp("engine")
+    update = {"index_dir": root / "index", "vector_uri": str(root / "vectors.db")}
+    return settings.model_copy(update=update)
+
+
+@pytest.fixture(scope="session")
+def engine_index(engine_settings: Settings) -> Index:
+    """The real index built for the engine: loaded without vectors (the engine holds them)."""
+    return build_index(engine_settings, log=lambda _: None, progress=False)
+
+
 TINY_DOCS = {
     "a.txt": (
         "**Meeting on Widgets**\n\nNew York, 8 September 2014\n\n"

@@ -23,12 +23,17 @@ PASSAGE = {"passage_id", "doc", "year", "score", "text"}
 TIMINGS = {"retrieve_ms", "generate_ms", "total_ms"}
 
 
-@pytest.fixture(scope="module", params=["in_process", "server"])
+@pytest.fixture(scope="module", params=["in_process", "server", "milvus"])
 def answerer(request, index, settings: Settings) -> Answerer:
-    """Every test here runs twice: with the model in this process, and through the
-    OpenAI-compatible server (`make serve-llm`) on the same weights."""
+    """Every test here runs three times: with the model in this process, through the
+    OpenAI-compatible server (`make serve-llm`) on the same weights, and with the
+    vectors searched in a Milvus engine (`QA_VECTOR_URI`) instead of in-process FAISS."""
     if request.param == "server":
         settings = settings.model_copy(update={"llm_url": request.getfixturevalue("llm_server")})
+    if request.param == "milvus":
+        settings = request.getfixturevalue("engine_settings")
+        index = request.getfixturevalue("engine_index")
+        assert index.dense is None  # the engine, not FAISS, answers the vector searches
     return Answerer(index, settings, load_generator(settings, log=lambda _: None))
 
 

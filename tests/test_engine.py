@@ -109,32 +109,124 @@ def test_a_collection_prefix_must_be_a_name(tmp_path: Path) -> None:
 
 
 def test_retrieval_through_the_engine_agrees_with_the_in_process_index(
-    settings: Settings, index, tmp_path: Path
+    settings: Settings, index, engine_settings: Settings, engine_index, tmp_path: Path
 ) -> None:
-    """The real corpus and embedder: the build sends every document to the engine, and the
-    engine-backed search (same BM25 and fusion over its candidates) finds what the
-    in-process index finds, within the asked years."""
+    """The real corpus and embedder: the build sends every document to the engine, the app
+    loads the index without its FAISS vectors, and the engine-backed search (same BM25 and
+    fusion over its candidates) finds what the in-process index finds, within the asked
+    years; the sentence similarities evidence selection reads come back from the engine."""
     from qa.evalset import load_questions
-    from qa.index import build_index, ensure_index
+    from qa.index import ensure_index
     from qa.retrieve import Retriever
 
-    engine_settings = settings.model_copy(
-        update={"index_dir": tmp_path / "index", "vector_uri": str(tmp_path / "vectors.db")}
-    )
+    assert engine_index.dense is None and engine_index.sentences is None
     lines: list[str] = []
-    built = build_index(engine_settings, log=lines.append, progress=False)
-    assert any("vector engine" in line and "5 documents sent" in line for line in lines)
-    assert (
-        ensure_index(engine_settings, log=lines.append, progress=False).manifest == built.manifest
-    )
-    exact, engine = Retriever(index, settings), Retriever(built, engine_settings)
+    again = ensure_index(engine_settings, log=lines.append, progress=False)
+    assert again.manifest == engine_index.manifest and not lines  # current: nothing rebuilt
+    engine = VectorEngine.open(engine_settings)
+    try:
+        assert set(engine.stored_keys()) == set(engine_index.documents)
+        assert engine.count() == len(engine_index.passages)
+    finally:
+        engine.close()
+    exact, through = Retriever(index, settings), Retriever(engine_index, engine_settings)
     root = Path(__file__).resolve().parent.parent
     questions = [q.question for q in load_questions(root / "eval" / "questions.jsonl", "dev")]
     overlap = []
     for question in questions:
-        a = [h.passage.id for h in exact.search(question, k=5).hits]
-        b = engine.search(question, k=5)
-        overlap.append(len(set(a) & {h.passage.id for h in b.hits}) / max(1, len(a)))
+        a = exact.search(question, k=5).hits
+        b = through.search(question, k=5)
+        overlap.append(len({h.passage.id for h in a} & {h.passage.id for h in b.hits}) / 5)
         if len(b.years) == 1 and not b.other_years:
             assert b.hits[0].passage.year == b.years[0], question
+        if b.hits:
+            mine = through.sentence_similarities(question, b.hits)
+            theirs = exact.sentence_similarities(question, b.hits)
+            assert [len(m) for m in mine] == [len(t) for t in theirs]
+            assert np.allclose(np.concatenate(mine), np.concatenate(theirs), atol=1e-4)
     assert sum(overlap) / len(overlap) >= 0.9
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture()
+def milvus_server(tmp_path: Path):
+    """A Milvus server in its own process (Milvus Lite's `milvus-lite server`): what a
+    cluster's address looks like to qa — an http:// URI, the same client code."""
+    import subprocess
+    import sys
+    import time
+
+    port = _free_port()
+    command = [str(Path(sys.executable).parent / "milvus-lite"), "server",
+               "--data-dir", str(tmp_path / "milvus"), "--port", str(port)]  # fmt: skip
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    uri = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):  # up to 60 s on a busy machine
+            if server.poll() is not None:
+                raise RuntimeError(f"milvus-lite server ended: {server.stderr.read()[-500:]}")
+            try:
+                probe = VectorEngine.open(Settings(corpus_dir=tmp_path, index_dir=tmp_path,
+                                                   vector_uri=uri, vector_timeout=2))  # fmt: skip
+            except EngineUnavailable:
+                time.sleep(0.1)
+                continue
+            probe.close()
+            break
+        yield uri
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _json_line(output: str) -> str:
+    return next(line for line in output.splitlines() if line.startswith("{"))
+
+
+def test_several_app_processes_share_one_engine(tiny_corpus: Path, tmp_path: Path,
+                                                milvus_server: str) -> None:  # fmt: skip
+    """One process indexes into a Milvus server; a second app, from its own index folder
+    over the same documents, finds the engine current and sends nothing; two processes
+    then search it at once and see the same passages; a removal reaches the engine."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    qa = str(Path(sys.executable).parent / "qa")
+    env = {**os.environ, "QA_VECTOR_URI": milvus_server, "QA_MIN_WORDS": "5"}
+
+    def run(index: str, *args: str) -> subprocess.Popen:
+        command = [qa, *args, "--corpus", str(tiny_corpus), "--index", str(tmp_path / index)]
+        return subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+    def finish(proc: subprocess.Popen) -> str:
+        out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err[-800:]
+        return out + err
+
+    first = finish(run("one", "index"))
+    assert "vector engine" in first and "2 documents sent" in first
+    second = finish(run("two", "index"))
+    assert "documents sent" not in second  # the engine already holds these builds
+    question = "What did the 2016 dialogue discuss?"
+    searches = [run(name, "search", question, "--json", "--k", "3") for name in ("one", "two")]
+    found = [[hit["passage_id"] for hit in json.loads(_json_line(finish(p)))["passages"]]
+             for p in searches]  # fmt: skip
+    assert found[0] and found[0] == found[1]
+    engine = VectorEngine.open(Settings(corpus_dir=tiny_corpus, index_dir=tmp_path,
+                                        vector_uri=milvus_server))  # fmt: skip
+    try:
+        assert len(engine.stored_keys()) == 2
+        finish(run("one", "remove", "a.txt"))
+        assert len(engine.stored_keys()) == 1
+    finally:
+        engine.close()

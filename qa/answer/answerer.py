@@ -56,8 +56,7 @@ class Answerer:
         self.profile = index.profile
         self.retriever = Retriever(index, settings)
         self._generator = generator
-        token_sets = self.retriever.token_sets()
-        self.idf = idf_table(token_sets)
+        self.idf = idf_table(self.retriever.document_frequencies(), len(index.passages))
         self.vocabulary = {
             fold(w) for p in index.passages for w in re.findall(r"[\w’']+", p.text)
         } | {fold(w) for d in index.documents.values() for w in re.findall(r"\w+", d.title)}

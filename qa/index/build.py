@@ -219,7 +219,7 @@ def build_index(settings: Settings, log: Log = print, progress: bool = True) -> 
         f"{len(ordered) - embedded} unchanged), {len(index.passages)} passages "
         f"in {time.perf_counter() - t0:.1f} s → {settings.index_dir}"
     )
-    return load_index(settings.index_dir)
+    return load_index(settings.index_dir, vectors=not settings.vector_uri)
 
 
 def _assemble(settings: Settings, entries: list[DocEntry]) -> Index:
@@ -272,7 +272,7 @@ def ensure_index(
     current = _corpus_hash(settings, log)
     built: Index | None = None
     try:
-        index = load_index(settings.index_dir)
+        index = load_index(settings.index_dir, vectors=not settings.vector_uri)
     except IndexMissing:
         log(f"no index yet in {settings.index_dir}; building it")
     except IndexCorrupt as exc:

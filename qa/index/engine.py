@@ -206,6 +206,21 @@ class VectorEngine:
         ids = [hit["entity"]["passage"] for hit in found]
         return EngineHits(ids, np.array([hit["distance"] for hit in found], dtype=np.float32))
 
+    def sentence_vectors(self, ids: list[str]) -> np.ndarray:
+        """The vectors of these sentence rows (``<passage id>/<i>``), in that order."""
+        if not ids:
+            return np.zeros((0, 1), dtype=np.float32)
+        with _engine_errors(self.uri):
+            rows = self.client.get(self.names["sentences"], ids=ids, output_fields=["vec"])
+        found = {row["id"]: row["vec"] for row in rows}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise EngineUnavailable(
+                f"vector engine {self.uri}: holds no vector for sentence {missing[0]}; "
+                "run `qa index` to send this index to it"
+            )
+        return np.array([found[i] for i in ids], dtype=np.float32)
+
     def count(self, sentences: bool = False) -> int:
         """Rows held: passages (or sentences)."""
         name = self.names["sentences" if sentences else "passages"]

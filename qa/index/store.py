@@ -53,13 +53,17 @@ class IndexStale(IndexError_):
 
 @dataclass
 class Index:
-    """Everything retrieval needs, loaded in memory."""
+    """Everything retrieval needs, loaded in memory.
+
+    ``dense`` and ``sentences`` are None when the index was loaded for a vector engine
+    (``load_index(..., vectors=False)``): the engine holds and searches the vectors.
+    """
 
     manifest: dict[str, Any]
     documents: dict[str, Document]
     passages: list[Passage]
-    dense: faiss.Index
-    sentences: faiss.Index
+    dense: faiss.Index | None
+    sentences: faiss.Index | None
     sentence_owner: np.ndarray
     bm25: bm25s.BM25
 
@@ -185,12 +189,17 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
     return manifest
 
 
-def load_index(index_dir: Path) -> Index:
-    """Load and verify the index; raise IndexMissing or IndexCorrupt, never a raw traceback."""
+def load_index(index_dir: Path, vectors: bool = True) -> Index:
+    """Load and verify the index; raise IndexMissing or IndexCorrupt, never a raw traceback.
+
+    Without ``vectors`` the FAISS files are neither read nor checked (a vector engine holds
+    their contents): at 1 M passages that keeps gigabytes out of the process.
+    """
     manifest = read_manifest(index_dir)
+    roles = ("passages", "dense", "sentences", "bm25") if vectors else ("passages", "bm25")
     try:
         files = manifest["files"]
-        _verify(index_dir, files)
+        _verify(index_dir, files, roles)
         documents: dict[str, Document] = {}
         passages: list[Passage] = []
         with (index_dir / files["passages"]["path"]).open(encoding="utf-8") as f:
@@ -201,23 +210,29 @@ def load_index(index_dir: Path) -> Index:
                     documents[doc.id] = doc
                 else:
                     passages.append(passage_from_dict(record["passage"]))
-        dense = dense_index.prepare(faiss.read_index(str(index_dir / files["dense"]["path"])))
-        sentences = dense_index.prepare(
-            faiss.read_index(str(index_dir / files["sentences"]["path"]))
-        )
+        dense = sentences = None
+        if vectors:
+            dense = dense_index.prepare(faiss.read_index(str(index_dir / files["dense"]["path"])))
+            sentences = dense_index.prepare(
+                faiss.read_index(str(index_dir / files["sentences"]["path"]))
+            )
         bm25 = bm25s.BM25.load(str(index_dir / files["bm25"]["path"]), show_progress=False)
     except IndexCorrupt:
         raise
     except Exception as exc:  # any damage below the checksums (e.g. a format change)
         raise IndexCorrupt(f"index files in {index_dir} are unreadable ({exc})") from None
     owner = np.repeat(np.arange(len(passages)), [max(1, len(p.sentences)) for p in passages])
-    if dense.ntotal != len(passages) or sentences.ntotal != len(owner):
+    if (
+        dense is not None
+        and sentences is not None
+        and (dense.ntotal != len(passages) or sentences.ntotal != len(owner))
+    ):
         raise IndexCorrupt(f"dense vectors do not match the {len(passages)} passages")
     return Index(manifest, documents, passages, dense, sentences, owner, bm25)
 
 
-def _verify(index_dir: Path, files: dict[str, Any]) -> None:
-    for role in ("passages", "dense", "sentences", "bm25"):
+def _verify(index_dir: Path, files: dict[str, Any], roles: tuple[str, ...]) -> None:
+    for role in roles:
         entry = files.get(role)
         if not entry:
             raise IndexCorrupt(f"manifest names no {role} file")
