@@ -53,6 +53,7 @@ import bm25s  # noqa: E402
 import faiss  # noqa: E402
 import numpy as np  # noqa: E402
 
+from eval import bench_engine  # noqa: E402
 from qa import retrieve  # noqa: E402
 from qa.index import dense as dense_index  # noqa: E402
 from qa.index.store import Index  # noqa: E402
@@ -162,6 +163,7 @@ class Row:
     qa_p50: dict[str, float] = field(default_factory=dict)
     qa_agreement: float = 0.0  # top-5 shared by the candidate and the exact path
     peak_rss: int = 0
+    engine: bench_engine.EngineRow | None = None
 
 
 def _bm25_bytes(model: bm25s.BM25) -> int:
@@ -174,7 +176,9 @@ def _recall(found: np.ndarray, truth: np.ndarray) -> float:
     return float(np.mean([len(set(a) & set(b)) / len(b) for a, b in zip(found, truth)]))
 
 
-def bench_size(n: int, n_questions: int, settings: Settings, log: Callable[[str], None]) -> Row:
+def bench_size(
+    n: int, n_questions: int, settings: Settings, log: Callable[[str], None], engine: bool
+) -> Row:
     row = Row(n)
     log(f"{n:,} passages: generating data")
     corpus = make_corpus(n, n_questions)
@@ -217,7 +221,11 @@ def bench_size(n: int, n_questions: int, settings: Settings, log: Callable[[str]
     row.latency[f"IVF top-{top}"] = _ms(times)
 
     log("  qa Retriever")
-    bench_qa(row, corpus, model, flat, ivf, settings, log)
+    index, exact = bench_qa(row, corpus, model, flat, ivf, settings, log)
+    if engine:
+        row.engine = bench_engine.measure(
+            index, corpus.vectors, corpus.questions, corpus.question_vectors, exact, settings, log
+        )
     row.peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     return row
 
@@ -259,8 +267,9 @@ def bench_qa(
     ivf: faiss.Index,
     settings: Settings,
     log: Callable[[str], None],
-) -> None:
-    """qa's Retriever.search on the candidate path (IVF) and on the exact path (flat)."""
+) -> tuple[Index, Retriever]:
+    """qa's Retriever.search on the candidate path (IVF) and on the exact path (flat);
+    returns the index record and the exact-path Retriever (the engine is checked on it)."""
     table = dict(zip(corpus.questions, corpus.question_vectors[:, None, :]))
     rss, t0 = _rss(), time.perf_counter()
     index = _synthetic_index(corpus, model, ivf)
@@ -290,6 +299,7 @@ def bench_qa(
         row.qa_agreement = statistics.mean(
             len(_ids(fast.search(q, k=5)) & _ids(slow.search(q, k=5))) / 5 for q in shared
         )
+    return index, slow
 
 
 def _ids(found: Retrieval) -> set[str]:
@@ -397,7 +407,46 @@ def report(rows: list[Row], settings: Settings, embed_s: float | None, total_s: 
         f"Top-5 passages the candidate path shares with the exact path (the first "
         f"{EXACT_PATH_QUERIES} questions, all years): {agreement}.",
     ]
+    if any(r.engine for r in rows):
+        lines += engine_report(rows)
     return "\n".join(lines) + "\n"
+
+
+def engine_report(rows: list[Row]) -> list[str]:
+    """The Milvus engine's section (eval/bench_engine.py measured it)."""
+    gb = 1024**3
+    done = [r for r in rows if r.engine]
+    base = done[0].engine.qa_p50  # type: ignore[union-attr]
+    lines = [
+        "",
+        "## Vectors in a Milvus engine (QA_VECTOR_URI; eval/bench_engine.py)",
+        "",
+        "A Milvus Lite server in its own process (`milvus-lite server`, reached over "
+        "http:// as a cluster is) holds the passage and sentence vectors; BM25 stays in "
+        "the app. 'build': sending every row (`VectorEngine.sync`, as `qa index` does) "
+        "until a search answers. 'app process': a fresh process that loads the index "
+        "without vectors, the question embedder and an Answerer, then runs every "
+        "question's retrieval and evidence read (RSS now / peak; anonymous memory).",
+        "",
+        "| passages | build s | server RSS GB | engine top-200 passages ms | by sentence ms "
+        "| qa search: all years | one year | p50 vs smallest | top-5 agreement with exact "
+        "| app start s | app RSS GB (peak; anon) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in done:
+        e = r.engine
+        assert e is not None and e.app is not None
+        every, year = e.qa.split(" | ")
+        app = e.app
+        lines.append(
+            f"| {r.n:,} | {e.build_s:.1f} | {e.server_rss / gb:.2f} | {e.search} | "
+            f"{e.search_sentences} | {every} | {year} | {e.qa_p50 / base:.1f}× | "
+            f"{e.agreement:.2f} | {app['start_s']} | {app['rss'] / gb:.2f} "
+            f"({app['peak'] / gb:.2f}; {app['anon'] / gb:.2f}) |"
+        )
+    if not all(r.engine.app.get("embedder") for r in done):  # type: ignore[union-attr]
+        lines += ["", "(The question embedder was not installed: the app figures lack it.)"]
+    return lines
 
 
 def main() -> None:
@@ -405,6 +454,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="10k,100k,1M", help="comma-separated, e.g. 10k,100k")
     parser.add_argument("--queries", type=int, default=200, help="questions per size")
     parser.add_argument("--out", type=Path, default=ROOT / "eval" / "reports")
+    parser.add_argument(
+        "--no-engine", action="store_true", help="skip the Milvus engine (eval/bench_engine.py)"
+    )
     args = parser.parse_args()
     settings = Settings()
     t0 = time.perf_counter()
@@ -415,7 +467,7 @@ def main() -> None:
     sizes = [_parse_size(s) for s in args.sizes.split(",")]
     rows = []
     for n in sizes:
-        rows.append(bench_size(n, args.queries, settings, log))
+        rows.append(bench_size(n, args.queries, settings, log, not args.no_engine))
         gc.collect()  # the previous size's data goes before the next is made
     log("question embedding")
     text = report(rows, settings, embed_time(settings), time.perf_counter() - t0)

@@ -1,0 +1,249 @@
+"""The Milvus engine's part of `make bench-scale` (eval/bench_scale.py makes the data).
+
+For one synthetic corpus it starts a Milvus server in its own process (Milvus Lite's
+``milvus-lite server``: to qa an ``http://`` URI, as a cluster is), sends it the passage and
+sentence vectors as ``qa index`` does (:meth:`qa.index.engine.VectorEngine.sync`), and
+reports:
+
+- build: seconds until every row is sent and searchable, and the server's RSS after;
+- the engine's own search (passages top-``ann_candidates``; sentences grouped by passage),
+  and qa's ``Retriever.search`` through it (p50 / p95, question embedding excluded);
+- top-5 agreement of that search with qa's exact in-process path;
+- the app process: a fresh Python process that loads the index from disk without its
+  vectors, the real question embedder, and an ``Answerer`` (what ``make run`` holds but
+  the model, which a server holds: ``QA_LLM_URL``), answers the questions' retrieval and
+  evidence reads, and reports its RSS (now, and peak).
+
+    .venv/bin/python eval/bench_engine.py --app INDEX_DIR --uri URI --questions Q.json
+    (run by bench_scale.py; prints one JSON line)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from functools import partial
+from pathlib import Path
+from unittest import mock
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from qa import retrieve  # noqa: E402
+from qa.index.cache import DocEntry  # noqa: E402
+from qa.index.engine import EngineUnavailable, VectorEngine  # noqa: E402
+from qa.index.store import Index, commit, load_index  # noqa: E402
+from qa.retrieve import Retriever  # noqa: E402
+from qa.settings import Settings  # noqa: E402
+
+COLLECTION = "bench"
+AGREEMENT_QUERIES = 20
+
+
+@dataclass
+class EngineRow:
+    """One size's engine measurements (latencies as 'p50 / p95' ms)."""
+
+    build_s: float = 0.0
+    server_rss: int = 0
+    search: str = ""
+    search_sentences: str = ""
+    qa: str = ""
+    qa_p50: float = 0.0
+    agreement: float = 0.0
+    app: dict | None = None
+
+
+def _ms(times: list[float]) -> str:
+    return f"{statistics.median(times) * 1000:.1f} / {np.percentile(times, 95) * 1000:.1f}"
+
+
+def _each(fn: Callable[..., object], items: list) -> list[float]:
+    times = []
+    for item in items:
+        t0 = time.perf_counter()
+        fn(item)
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _rss_of(pid: int | str = "self") -> dict[str, int]:
+    """VmRSS, VmHWM (peak) and RssAnon of a process, in bytes."""
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM", "RssAnon"):
+            out[key] = int(value.split()[0]) * 1024
+    return out
+
+
+@contextmanager
+def milvus_server(data_dir: Path) -> Iterator[tuple[str, int]]:
+    """A Milvus Lite server process on a free port: (its URI, its pid)."""
+    port = _free_port()
+    binary = Path(sys.executable).parent / "milvus-lite"
+    command = [str(binary), "server", "--data-dir", str(data_dir), "--port", str(port)]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    uri = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            if server.poll() is not None:
+                raise RuntimeError("milvus-lite server ended at start")
+            try:
+                _open(uri).close()
+                break
+            except EngineUnavailable:
+                time.sleep(0.1)
+        yield uri, server.pid
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+def _settings(uri: str, folder: Path, base: Settings) -> Settings:
+    update = {"vector_uri": uri, "vector_collection": COLLECTION, "vector_timeout": 600.0,
+              "index_dir": folder, "corpus_dir": folder}  # fmt: skip
+    return base.model_copy(update=update)
+
+
+def _open(uri: str) -> VectorEngine:
+    return VectorEngine.open(Settings(vector_uri=uri, vector_collection=COLLECTION))
+
+
+def _entries(index: Index, vectors: np.ndarray) -> dict[str, DocEntry]:
+    """One DocEntry per synthetic document (one sentence per passage: its vector)."""
+    rows: dict[str, list[int]] = {}
+    for i, p in enumerate(index.passages):
+        rows.setdefault(p.doc_id, []).append(i)
+    return {
+        f"build-{doc}": DocEntry(index.documents[doc], [index.passages[i] for i in r],
+                                 vectors[r[0] : r[-1] + 1], vectors[r[0] : r[-1] + 1])
+        for doc, r in rows.items()
+    }  # fmt: skip
+
+
+def measure(
+    index: Index,
+    vectors: np.ndarray,
+    questions: list[str],
+    question_vectors: np.ndarray,
+    exact: Retriever,
+    settings: Settings,
+    log: Callable[[str], None],
+) -> EngineRow:
+    """Build, search and the app process over one synthetic corpus (see the docstring)."""
+    row = EngineRow()
+    with tempfile.TemporaryDirectory(prefix="qa-bench-engine-") as tmp:
+        folder = Path(tmp)
+        with milvus_server(folder / "milvus") as (uri, pid):
+            engine_settings = _settings(uri, folder / "index", settings)
+            log("  Milvus: sending the vectors")
+            engine = VectorEngine.open(engine_settings)
+            t0 = time.perf_counter()
+            engine.sync(_entries(index, vectors))
+            engine.search(question_vectors[0], 10)  # searchable (indexes built)
+            row.build_s = time.perf_counter() - t0
+            row.server_rss = _rss_of(pid)["VmRSS"]
+            top = settings.ann_candidates
+            queries = list(question_vectors)
+            row.search = _ms(_each(partial(engine.search, k=top), queries))
+            by_sentence = partial(engine.search, k=top, sentences=True)
+            row.search_sentences = _ms(_each(by_sentence, queries))
+            log("  Milvus: qa's Retriever through it")
+            through = Retriever(replace(index, dense=None, sentences=None), engine_settings)
+            table = dict(zip(questions, question_vectors[:, None, :]))
+            with mock.patch.object(retrieve, "embed", lambda _name, texts: table[texts[0]]):
+                through.search(questions[0])
+                every = _each(partial(through.search, k=5), questions)
+                year = _each(partial(through.search, k=5, years=[2016]), questions)
+                row.qa, row.qa_p50 = f"{_ms(every)} | {_ms(year)}", statistics.median(every)
+                shared = questions[:AGREEMENT_QUERIES]
+                row.agreement = statistics.mean(
+                    len(_ids(through.search(q, k=5)) & _ids(exact.search(q, k=5))) / 5
+                    for q in shared
+                )
+            engine.close()
+            log("  Milvus: the app process")
+            row.app = _app_process(index, questions, question_vectors, folder, uri)
+    return row
+
+
+def _ids(found: retrieve.Retrieval) -> set[str]:
+    return {h.passage.id for h in found.hits}
+
+
+def _app_process(
+    index: Index, questions: list[str], question_vectors: np.ndarray, folder: Path, uri: str
+) -> dict:
+    """Commit the index to disk (placeholder vector files: the app never reads them) and
+    measure a fresh process answering from it through the engine."""
+    import faiss
+
+    empty = faiss.IndexFlatIP(question_vectors.shape[1])
+    (folder / "index").mkdir()
+    commit(folder / "index", replace(index, dense=empty, sentences=empty), {"format": 2})
+    data = folder / "questions.json"
+    data.write_text(json.dumps({"questions": questions, "vectors": question_vectors.tolist()}))
+    command = [sys.executable, __file__, "--app", str(folder / "index"), "--uri", uri,
+               "--questions", str(data)]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=3600)
+    if done.returncode != 0:
+        raise RuntimeError(f"app process failed: {done.stderr[-1000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def app_main(index_dir: Path, uri: str, questions_file: Path) -> None:
+    """The app process: load, start, answer retrieval and evidence reads, report memory."""
+    from qa.answer import Answerer
+
+    data = json.loads(questions_file.read_text())
+    table = {q: np.array([v], dtype=np.float32) for q, v in zip(data["questions"], data["vectors"])}
+    settings = _settings(uri, index_dir, Settings())
+    t0 = time.perf_counter()
+    index = load_index(index_dir, vectors=False)
+    embedder = True
+    try:
+        from qa.embedder import embed, load_embedder
+
+        load_embedder(settings.embedder)
+        embed(settings.embedder, ["warm up"])
+    except Exception:  # the benchmark runs without it
+        embedder = False
+    answerer = Answerer(index, settings)
+    start_s = time.perf_counter() - t0
+    with mock.patch.object(retrieve, "embed", lambda _name, texts: table[texts[0]]):
+        for question in data["questions"]:
+            hits = answerer.retriever.search(question, k=5).hits
+            answerer.retriever.sentence_similarities(question, hits)
+    memory = _rss_of()
+    out = {"start_s": round(start_s, 1), "embedder": embedder, "rss": memory["VmRSS"],
+           "peak": memory["VmHWM"], "anon": memory["RssAnon"]}  # fmt: skip
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="the app-process part of bench-scale")
+    parser.add_argument("--app", type=Path, required=True, help="index folder")
+    parser.add_argument("--uri", required=True, help="the Milvus server's URI")
+    parser.add_argument("--questions", type=Path, required=True)
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    app_main(args.app, args.uri, args.questions)
