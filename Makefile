@@ -78,8 +78,9 @@ soak: index model
 clean:
 	rm -rf $(VENV) .cache index/manifest.json index/passages-* index/dense-* index/sentences-* index/bm25-*
 
-# How retrieval cost grows: synthetic 10 k / 100 k / 1 M passages (about 11 min on 2 cores);
-# `$(BIN)/python eval/bench_scale.py --sizes 10k,100k` for the small ones only.
+# How retrieval cost grows: synthetic 10 k / 100 k / 1 M passages, in process and with the
+# vectors in a Milvus server (eval/bench_engine.py); `--no-engine` skips the engine,
+# `$(BIN)/python eval/bench_scale.py --sizes 10k,100k` runs the small ones only.
 .PHONY: bench-scale
 bench-scale: install
 	$(BIN)/python eval/bench_scale.py

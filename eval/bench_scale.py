@@ -8,6 +8,9 @@ qa/index/dense.py), and reports build time, memory (bytes of the index, the proc
 growth) and query latency (p50/p95 over ``--queries`` questions, one at a time as qa asks
 them), the approximate index's recall@10 against the exact one, and qa's own
 ``Retriever.search`` over a synthetic index, on the exact path and on the candidate path.
+Then (unless ``--no-engine``) the same index with its vectors in a Milvus server process
+(eval/bench_engine.py): build time, the engine's search, qa's search through it, top-5
+agreement with the exact path, and a fresh app process' memory.
 
 Synthetic data, and why:
 
