@@ -26,6 +26,7 @@ import numpy as np
 from qa.index import Index
 from qa.index import dense as dense_index
 from qa.index.engine import VectorEngine
+from qa.index.table import PassageRows
 from qa.settings import Settings
 
 
@@ -162,15 +163,16 @@ class EngineCandidateSearch(CandidateSearch):
     allowed years and versions itself, so a small year is found whole in any collection;
     BM25 and the fusion are the same as over FAISS.
 
-    ``position`` (passage id → row), ``years`` (-1: none) and ``version_codes`` (indexes
-    into ``versions``, -1: none) are the Retriever's own per-passage facets, not rebuilt."""
+    ``position`` (passage id → row: :class:`~qa.index.table.PassageRows`), ``years`` (-1:
+    none) and ``version_codes`` (indexes into ``versions``, -1: none) are the Retriever's
+    own per-passage facets, not rebuilt."""
 
     def __init__(
         self,
         index: Index,
         settings: Settings,
         engine: VectorEngine,
-        position: dict[str, int],
+        position: PassageRows,
         years: np.ndarray,
         version_codes: np.ndarray,
         versions: list[str],

@@ -18,13 +18,14 @@ glance:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from qa.records import Citation, Document, Hit
 from qa.verify import Claim
 
 
 def reply_text(
-    claims: list[Claim], hits: list[Hit], documents: dict[str, Document] | None = None
+    claims: list[Claim], hits: list[Hit], source: Callable[[str], Document | None] | None = None
 ) -> tuple[str, list[Citation]]:
     """The reply's text and its citations: one per quote, numbered in order of first use.
 
@@ -43,15 +44,17 @@ def reply_text(
                 lines.append(f"{lead} [{numbers[key]}].")
             continue
         numbers[key] = len(numbers) + 1
-        citations.append(_citation(numbers[key], hits[claim.source], claim.quote, documents or {}))
+        citations.append(_citation(numbers[key], hits[claim.source], claim.quote, source))
         quote = f"“{claim.quote.strip()}” [{numbers[key]}]"
         lines.append(f"{lead}: {quote}" if lead else quote)
     return "\n".join(lines), citations
 
 
-def _citation(n: int, hit: Hit, quote: str, documents: dict[str, Document]) -> Citation:
+def _citation(
+    n: int, hit: Hit, quote: str, source: Callable[[str], Document | None] | None
+) -> Citation:
     p = hit.passage
-    doc = documents.get(p.doc_id)
+    doc = source(p.doc_id) if source else None
     start, end = locate_quote(doc, p.char_start, p.char_end, quote)
     page = doc.page_at(start) if doc is not None and start is not None else p.page
     return Citation(

@@ -23,6 +23,7 @@ from qa.embedder import embed
 from qa.index import Index, postings
 from qa.index import dense as dense_index
 from qa.index.engine import VectorEngine
+from qa.index.table import PassageRows
 from qa.query import ANSWER_TYPES, NAME, parse_versions, parse_years
 from qa.records import Hit
 from qa.settings import Settings
@@ -70,17 +71,23 @@ class Retriever:
         self.settings = settings
         # A question is embedded once: retrieval and evidence selection both need it.
         self._query_vector = lru_cache(maxsize=64)(lambda text: embed(settings.embedder, [text]))
-        self._years = np.array(
-            [p.year if p.year is not None else -1 for p in index.passages], dtype=np.int64
-        )
         version = {d.id: d.version for d in index.documents.values()}
         self._all_versions = sorted({v for v in version.values() if v})
         code = {v: i for i, v in enumerate(self._all_versions)}
-        self._version_codes = np.array(
-            [code.get(version.get(p.doc_id) or "", -1) for p in index.passages], dtype=np.int64
-        )
+        # One pass over the passages (read from disk when loaded: see qa.index.table).
+        n = len(index.passages)
+        self._years = np.empty(n, dtype=np.int64)
+        self._version_codes = np.empty(n, dtype=np.int64)
+        self._answer_types = [np.zeros(n, dtype=bool) for _ in ANSWER_TYPES]
+        hashes = np.empty(n, dtype=np.int64)
+        for i, p in enumerate(index.passages):
+            self._years[i] = p.year if p.year is not None else -1
+            self._version_codes[i] = code.get(version.get(p.doc_id) or "", -1)
+            hashes[i] = PassageRows.key(p.id)
+            for has, (_, shape) in zip(self._answer_types, ANSWER_TYPES):
+                has[i] = bool(shape.search(p.text))
+        self._position = PassageRows(hashes)
         self._year_tokens = postings.vocabulary_by(index.bm25, self._years)
-        self._position = {p.id: i for i, p in enumerate(index.passages)}
         counts = np.bincount(index.sentence_owner, minlength=len(index.passages))
         self._first_sentence = np.concatenate([[0], np.cumsum(counts)[:-1]])
         # Above settings.ann_min_passages the index is approximate: search candidates only.
@@ -94,10 +101,6 @@ class Retriever:
             )  # fmt: skip
         elif approximate:
             self._candidates = CandidateSearch(index, settings)
-        self._answer_types = [
-            np.array([bool(shape.search(p.text)) for p in index.passages])
-            for _, shape in ANSWER_TYPES
-        ]
 
     def search(
         self,

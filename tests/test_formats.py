@@ -46,7 +46,7 @@ def test_every_format_is_indexed(mixed_index: Index) -> None:
 
 
 def test_web_page_keeps_the_article_not_the_furniture(mixed_index: Index) -> None:
-    text = mixed_index.documents["screen"].text
+    text = mixed_index.source("screen").text
     assert "cleaned by the night shift every Tuesday" in " ".join(text.split())
     for furniture in ("trackingSecret", "do-not-index-this", "display: flex", "press office"):
         assert furniture not in text
@@ -54,7 +54,7 @@ def test_web_page_keeps_the_article_not_the_furniture(mixed_index: Index) -> Non
 
 
 def test_pdf_pages_and_offsets(mixed_index: Index) -> None:
-    doc = mixed_index.documents["manual"]
+    doc = mixed_index.source("manual")
     assert len(doc.pages) == len(PDF_PAGES) == 3
     for n, page_text in enumerate(PDF_PAGES, 1):
         first_words = " ".join(page_text.split()[:4])
@@ -64,7 +64,7 @@ def test_pdf_pages_and_offsets(mixed_index: Index) -> None:
     generator = [p for p in mixed_index.passages if "generator" in p.text]
     assert generator and {p.page for p in generator} <= {1, 2}
     for p in mixed_index.passages:  # offsets point into the extracted text
-        source = mixed_index.documents[p.doc_id].text[p.char_start : p.char_end]
+        source = mixed_index.source(p.doc_id).text[p.char_start : p.char_end]
         assert " ".join(source.split()) == p.text
         if p.doc_id != "manual":
             assert p.page is None

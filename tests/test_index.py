@@ -85,6 +85,7 @@ def test_changed_settings_make_index_stale(tiny_settings: Settings) -> None:
 @pytest.mark.parametrize("role", ["passages", "dense", "sentences"])
 def test_corrupt_file_is_detected_and_rebuilt(tiny_settings: Settings, role: str) -> None:
     built = build_index(tiny_settings, log=lambda _: None, progress=False)
+    passages = list(built.passages)  # read now: the file is damaged in place below
     path = tiny_settings.index_dir / built.manifest["files"][role]["path"]
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
@@ -94,7 +95,7 @@ def test_corrupt_file_is_detected_and_rebuilt(tiny_settings: Settings, role: str
     lines, log = _log()
     repaired = ensure_index(tiny_settings, log=log, progress=False)
     assert any("corrupt" in line and "rebuilding" in line for line in lines)
-    assert repaired.passages == built.passages
+    assert repaired.passages == passages
 
 
 def test_deleted_bm25_file_and_garbage_manifest(tiny_settings: Settings) -> None:

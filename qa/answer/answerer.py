@@ -60,7 +60,8 @@ class Answerer:
         self.vocabulary = {
             fold(w) for p in index.passages for w in re.findall(r"[\w’']+", p.text)
         } | {fold(w) for d in index.documents.values() for w in re.findall(r"\w+", d.title)}
-        self.languages = corpus_languages([p.text for p in index.passages])
+        sample = index.passages[:: max(1, len(index.passages) // 200)]  # what it samples
+        self.languages = corpus_languages([p.text for p in sample])
         self.year_tokens = self.retriever.year_tokens()
         self.kinds = {d.id: d.kind for d in index.documents.values()}
         self.system = system_prompt(self.profile.description)
@@ -314,7 +315,7 @@ class Answerer:
         self, plan: Plan, claims: list[Claim], lead: str | None, reason: str | None
     ) -> Answer:
         retrieved = plan.retrieved if plan.retrieved is not None else plan.started
-        body, citations = reply_text(claims, plan.retrieval.hits, self.index.documents)
+        body, citations = reply_text(claims, plan.retrieval.hits, self.index.source)
         text = "\n".join(t for t in (lead, body) if t)
         return Answer(
             question=plan.question,

@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import shutil
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,8 @@ import numpy as np
 from qa import __version__
 from qa.errors import UserError, writing
 from qa.index import dense as dense_index
-from qa.index.cache import document_from_dict, passage_from_dict
 from qa.index.disk import sha256_of, write_atomic
+from qa.index.table import PassageTable
 from qa.profile import CorpusProfile
 from qa.records import Document, Passage
 
@@ -53,7 +54,12 @@ class IndexStale(IndexError_):
 
 @dataclass
 class Index:
-    """Everything retrieval needs, loaded in memory.
+    """Everything retrieval needs.
+
+    Loaded from disk (:func:`load_index`), ``passages`` is a
+    :class:`~qa.index.table.PassageTable` (each read on demand) and ``documents`` hold each
+    file's record without its text (``text`` is ""): :meth:`source` reads one whole, text
+    included. An index made in memory holds lists and whole documents.
 
     ``dense`` and ``sentences`` are None when the index was loaded for a vector engine
     (``load_index(..., vectors=False)``): the engine holds and searches the vectors.
@@ -61,11 +67,16 @@ class Index:
 
     manifest: dict[str, Any]
     documents: dict[str, Document]
-    passages: list[Passage]
+    passages: Sequence[Passage]
     dense: faiss.Index | None
     sentences: faiss.Index | None
     sentence_owner: np.ndarray
     bm25: bm25s.BM25
+    sources: Callable[[str], Document | None] | None = None
+
+    def source(self, doc_id: str) -> Document | None:
+        """The document whole, its extracted text included (None: no such document)."""
+        return self.sources(doc_id) if self.sources else self.documents.get(doc_id)
 
     @property
     def profile(self) -> CorpusProfile:
@@ -200,35 +211,30 @@ def load_index(index_dir: Path, vectors: bool = True) -> Index:
     try:
         files = manifest["files"]
         _verify(index_dir, files, roles)
-        documents: dict[str, Document] = {}
-        passages: list[Passage] = []
-        with (index_dir / files["passages"]["path"]).open(encoding="utf-8") as f:
-            for line in f:
-                record = json.loads(line)
-                if "document" in record:
-                    doc = document_from_dict(record["document"])
-                    documents[doc.id] = doc
-                else:
-                    passages.append(passage_from_dict(record["passage"]))
+        documents, source, passages = PassageTable.open(index_dir / files["passages"]["path"])
         dense = sentences = None
         if vectors:
             dense = dense_index.prepare(faiss.read_index(str(index_dir / files["dense"]["path"])))
             sentences = dense_index.prepare(
                 faiss.read_index(str(index_dir / files["sentences"]["path"]))
             )
-        bm25 = bm25s.BM25.load(str(index_dir / files["bm25"]["path"]), show_progress=False)
+        # Memory-mapped: a question reads its terms' postings, not the whole index.
+        bm25 = bm25s.BM25.load(
+            str(index_dir / files["bm25"]["path"]), mmap=True, show_progress=False
+        )
+        counts = np.fromiter((max(1, len(p.sentences)) for p in passages), np.int64, len(passages))
     except IndexCorrupt:
         raise
     except Exception as exc:  # any damage below the checksums (e.g. a format change)
         raise IndexCorrupt(f"index files in {index_dir} are unreadable ({exc})") from None
-    owner = np.repeat(np.arange(len(passages)), [max(1, len(p.sentences)) for p in passages])
+    owner = np.repeat(np.arange(len(passages)), counts)
     if (
         dense is not None
         and sentences is not None
         and (dense.ntotal != len(passages) or sentences.ntotal != len(owner))
     ):
         raise IndexCorrupt(f"dense vectors do not match the {len(passages)} passages")
-    return Index(manifest, documents, passages, dense, sentences, owner, bm25)
+    return Index(manifest, documents, passages, dense, sentences, owner, bm25, source)
 
 
 def _verify(index_dir: Path, files: dict[str, Any], roles: tuple[str, ...]) -> None:
