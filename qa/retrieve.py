@@ -86,7 +86,7 @@ class Retriever:
             hashes[i] = PassageRows.key(p.id)
             for has, (_, shape) in zip(self._answer_types, ANSWER_TYPES):
                 has[i] = bool(shape.search(p.text))
-        self._position = PassageRows(hashes)
+        self._position = PassageRows(hashes, lambda row: index.passages[row].id)
         self._year_tokens = postings.vocabulary_by(index.bm25, self._years)
         counts = np.bincount(index.sentence_owner, minlength=len(index.passages))
         self._first_sentence = np.concatenate([[0], np.cumsum(counts)[:-1]])

@@ -74,6 +74,10 @@ def test_a_file_damaged_in_place_is_one_line_not_a_traceback(tmp_path: Path) -> 
     path.write_bytes(bytes(data))
     with pytest.raises(PassageFileDamaged, match="changed on disk"):
         list(table)
+    _, source, _ = PassageTable.open(path)
+    path.write_bytes(b"\xff" * 30 + bytes(data[30:]))  # the first document's line
+    with pytest.raises(PassageFileDamaged, match="changed on disk"):
+        source("d0")
 
 
 def test_empty_file_has_no_passages(tmp_path: Path) -> None:
@@ -91,3 +95,12 @@ def test_rows_find_every_id_and_nothing_else() -> None:
     assert rows.get("doc9999#0") == -1 and rows.get("doc1#10", 7) == 7
     with pytest.raises(KeyError):
         rows["nope"]
+
+
+def test_ids_whose_hashes_collide_are_told_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(PassageRows, "key", staticmethod(len))  # 'ab' and 'cd' collide
+    ids = ["ab", "xyz", "cd", "q"]
+    rows = PassageRows.of(ids)
+    assert [rows[i] for i in ids] == [0, 1, 2, 3]
+    assert rows.get("ef") == -1  # collides with two ids, is neither
+    assert rows.get("uvw") == 1  # shares one id's hash: taken for it (see the docstring)

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO, overload
@@ -49,13 +50,24 @@ def _line_starts(path: Path) -> tuple[np.ndarray, int]:
 
 
 def _passage(line: bytes, path: Path) -> Passage:
+    """A passage line parsed; a line that no longer parses is one line of error."""
     try:
         return passage_from_dict(json.loads(line)["passage"])
     except (ValueError, KeyError, TypeError):  # UnicodeDecodeError is a ValueError
-        raise PassageFileDamaged(
-            f"index file {path.name} was changed on disk after it was loaded; "
-            "restart qa to rebuild it"
-        ) from None
+        raise _damaged(path) from None
+
+
+def _document(line: bytes, path: Path) -> Document:
+    try:
+        return document_from_dict(json.loads(line)["document"])
+    except (ValueError, KeyError, TypeError):
+        raise _damaged(path) from None
+
+
+def _damaged(path: Path) -> PassageFileDamaged:
+    return PassageFileDamaged(
+        f"index file {path.name} was changed on disk after it was loaded; restart qa to rebuild it"
+    )
 
 
 class PassageTable(Sequence[Passage]):
@@ -65,9 +77,10 @@ class PassageTable(Sequence[Passage]):
     manifest names another file) leaves this table reading its own snapshot.
     """
 
-    def __init__(self, path: Path, starts: np.ndarray, ends: np.ndarray, cache: int = 4096):
-        self.path = path
-        self._file = file = path.open("rb", buffering=0)
+    def __init__(
+        self, path: Path, file: BinaryIO, starts: np.ndarray, ends: np.ndarray, cache: int = 4096
+    ) -> None:
+        self.path, self._file = path, file
         self._starts, self._ends = starts, ends
 
         def read(row: int) -> Passage:  # closes over no self: the table frees by refcount
@@ -80,20 +93,21 @@ class PassageTable(Sequence[Passage]):
     def open(cls, path: Path) -> tuple[dict[str, Document], DocumentSource, PassageTable]:
         """A committed passages file: its documents without their text (they come first),
         a reader of one whole document, and the passage table."""
+        file = path.open("rb", buffering=0)  # first: what is scanned is what is kept open
         starts, size = _line_starts(path)
-        ends = np.append(starts[1:], size).astype(np.int64)
+        ends = np.append(starts[1:], size).astype(np.int64)[: len(starts)]
         documents: dict[str, Document] = {}
         spans: dict[str, tuple[int, int]] = {}
-        with path.open("rb") as f:
-            for row, line in enumerate(f):
-                if not line.startswith(_DOCUMENT):
-                    break
-                doc = document_from_dict({**json.loads(line)["document"], "text": ""})
-                documents[doc.id] = doc
-                spans[doc.id] = int(starts[row]), int(ends[row])
-        first = len(documents)
-        table = cls(path, starts[first:], ends[first:])
-        return documents, DocumentSource(table._file, spans), table
+        first = 0
+        while first < len(starts):
+            line = os.pread(file.fileno(), int(ends[first] - starts[first]), int(starts[first]))
+            if not line.startswith(_DOCUMENT):
+                break
+            doc = replace(_document(line, path), text="")
+            documents[doc.id], spans[doc.id] = doc, (int(starts[first]), int(ends[first]))
+            first += 1
+        table = cls(path, file, starts[first:], ends[first:])
+        return documents, DocumentSource(path, file, spans), table
 
     def __len__(self) -> int:
         return len(self._starts)
@@ -129,6 +143,7 @@ class PassageTable(Sequence[Passage]):
             yield _passage(rest, self.path)
 
     def __eq__(self, other: object) -> bool:
+        """Equal to any sequence of the same passages (a list of them, as built)."""
         if not isinstance(other, Sequence) or isinstance(other, str | bytes):
             return NotImplemented
         return len(self) == len(other) and all(a == b for a, b in zip(self, other))
@@ -146,13 +161,12 @@ class DocumentSource:
     Call it with a document id: the :class:`Document`, or None for an unknown id.
     """
 
-    def __init__(self, file: BinaryIO, spans: dict[str, tuple[int, int]]) -> None:
+    def __init__(self, path: Path, file: BinaryIO, spans: dict[str, tuple[int, int]]) -> None:
         def read(doc_id: str) -> Document | None:
             if doc_id not in spans:
                 return None
             start, end = spans[doc_id]
-            line = os.pread(file.fileno(), end - start, start)
-            return document_from_dict(json.loads(line)["document"])
+            return _document(os.pread(file.fileno(), end - start, start), path)
 
         self._read = lru_cache(maxsize=32)(read)
 
@@ -161,26 +175,39 @@ class DocumentSource:
 
 
 class PassageRows:
-    """Passage id → row, by a sorted array of the ids' 64-bit hashes.
+    """Passage id → row, by a sorted array of the ids' 64-bit hashes (``hash()``: salted per
+    process, so the array is built at load and never stored).
 
-    Two ids of one index sharing a hash (odds about n² / 2⁶⁵: 3·10⁻⁸ at a million) would
-    make one of them unfindable; nothing else can go wrong.
+    Ids of the index that share a hash are kept apart in an exact dict. An id that is not
+    in the index could still meet a stored hash (odds about n / 2⁶⁴ a look-up: 5·10⁻¹⁴ at a
+    million) and be taken for that passage; ids from a vector engine are the index's own
+    but for documents just added or removed.
     """
 
-    def __init__(self, hashes: np.ndarray) -> None:
+    def __init__(self, hashes: np.ndarray, id_at: Callable[[int], str]) -> None:
+        """``hashes[row]`` is :meth:`key` of the row's id; ``id_at(row)`` reads that id
+        (asked only for rows whose hash another row shares)."""
         self._order = np.argsort(hashes, kind="stable")
         self._sorted = hashes[self._order]
+        same = np.flatnonzero(self._sorted[1:] == self._sorted[:-1])
+        shared = np.unique(np.concatenate([same, same + 1])).astype(np.int64)
+        self._shared = {int(h) for h in self._sorted[shared]}
+        self._exact = {id_at(int(r)): int(r) for r in self._order[shared]}
 
     @staticmethod
     def key(passage_id: str) -> int:
+        """The hash a row is stored under (the Retriever computes it in its own pass)."""
         return hash(passage_id)
 
     @classmethod
-    def of(cls, ids: Iterable[str]) -> PassageRows:
-        return cls(np.fromiter((hash(i) for i in ids), dtype=np.int64))
+    def of(cls, ids: Sequence[str]) -> PassageRows:
+        return cls(np.fromiter(map(cls.key, ids), np.int64, len(ids)), ids.__getitem__)
 
     def get(self, passage_id: str, default: int = -1) -> int:
-        h = hash(passage_id)
+        """The row of ``passage_id``, or ``default`` when the index has no such passage."""
+        h = self.key(passage_id)
+        if h in self._shared:
+            return self._exact.get(passage_id, default)
         j = int(np.searchsorted(self._sorted, h))
         if j < len(self._sorted) and self._sorted[j] == h:
             return int(self._order[j])
