@@ -16,9 +16,16 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# llama.cpp compiles for this CPU (-march=native) but without its AMX kernels: on CPUs that
+# have AMX they crash every answer (SIGSEGV in ggml_backend_amx_mul_mat, seen 2026-12-07).
+# --no-cache-dir: a wheel pip cached from a build with them would be reused whatever the flags.
+LLAMA := $(shell grep -o '"llama-cpp-python[^"]*"' pyproject.toml | tr -d '"')
+NO_AMX := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+
 # torch first, pinned to the CPU build: a bare torch requirement would pull CUDA.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install torch==2.13.0
+	CFLAGS="$(NO_AMX)" CXXFLAGS="$(NO_AMX)" $(BIN)/python -m pip install --no-cache-dir '$(LLAMA)'
 	$(BIN)/python -m pip install -e '.[dev]'
 	touch $(STAMP)
 
