@@ -86,8 +86,10 @@ clean:
 	rm -rf $(VENV) .cache index/manifest.json index/passages-* index/dense-* index/sentences-* index/bm25-*
 
 # How retrieval cost grows: synthetic 10 k / 100 k / 1 M passages, in process and with the
-# vectors in a Milvus server (eval/bench_engine.py); `--no-engine` skips the engine,
-# `$(BIN)/python eval/bench_scale.py --sizes 10k,100k` runs the small ones only.
+# vectors in a Milvus server (eval/bench_engine.py): Milvus Lite's, and a Milvus standalone
+# server from the PyPI package `milvus` (the benchmark's only; qa does not need it).
+# `--no-engine` skips the engine, `--sizes 10k,100k` runs the small ones only.
 .PHONY: bench-scale
 bench-scale: install
+	$(BIN)/python -m pip install --quiet milvus==2.3.5
 	$(BIN)/python eval/bench_scale.py

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -30,7 +31,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -56,6 +57,7 @@ AGREEMENT_QUERIES = 20
 class EngineRow:
     """One size's engine measurements (latencies as 'p50 / p95' ms)."""
 
+    kind: str = "lite"
     build_s: float = 0.0
     server_rss: int = 0
     search: str = ""
@@ -95,18 +97,50 @@ def _rss_of(pid: int | str = "self") -> dict[str, int]:
     return out
 
 
+def _tree_rss(pid: int) -> int:
+    """VmRSS of a process and all its descendants, in bytes."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            total += _rss_of(p)["VmRSS"]
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, KeyError):
+            continue
+    return total
+
+
+# The servers measured: Milvus Lite 3's own server (pure Python) and a Milvus standalone
+# server (the C++/Go engine a cluster runs), from the PyPI package `milvus` (its binary,
+# etcd embedded; `make bench-scale` installs it into .venv for the benchmark only).
+SERVERS = ("standalone", "lite")
+LITE_MAX = 100_000  # Milvus Lite searches every row in Python (measured): 1 M takes too long
+
+
+def server_available(kind: str) -> bool:
+    name = "milvus-server" if kind == "standalone" else "milvus-lite"
+    return (Path(sys.executable).parent / name).exists()
+
+
 @contextmanager
-def milvus_server(data_dir: Path) -> Iterator[tuple[str, int]]:
-    """A Milvus Lite server process on a free port: (its URI, its pid)."""
+def milvus_server(data_dir: Path, kind: str = "lite") -> Iterator[tuple[str, int]]:
+    """A Milvus server process on a free port: (its URI, its pid)."""
     port = _free_port()
-    binary = Path(sys.executable).parent / "milvus-lite"
-    command = [str(binary), "server", "--data-dir", str(data_dir), "--port", str(port)]
+    bin_dir = Path(sys.executable).parent
+    if kind == "standalone":
+        data_dir.mkdir(parents=True, exist_ok=True)
+        command = [str(bin_dir / "milvus-server"), "--data", str(data_dir),
+                   "--proxy-port", str(port)]  # fmt: skip
+    else:
+        command = [str(bin_dir / "milvus-lite"), "server", "--data-dir", str(data_dir),
+                   "--port", str(port)]  # fmt: skip
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     uri = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(600):
+        for _ in range(1800):
             if server.poll() is not None:
-                raise RuntimeError("milvus-lite server ended at start")
+                raise RuntimeError(f"{kind} Milvus server ended at start")
             try:
                 _open(uri).close()
                 break
@@ -114,8 +148,37 @@ def milvus_server(data_dir: Path) -> Iterator[tuple[str, int]]:
                 time.sleep(0.1)
         yield uri, server.pid
     finally:
-        server.terminate()
-        server.wait(timeout=60)
+        family = _descendants(server.pid)  # the standalone wrapper starts milvus apart
+        for pid in [server.pid, *family]:
+            _signal(pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        deadline = time.monotonic() + 60
+        while any(Path(f"/proc/{p}").exists() for p in family) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        for pid in family:
+            _signal(pid, signal.SIGKILL)
+
+
+def _descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        try:
+            for task in Path(f"/proc/{todo.pop()}/task").iterdir():
+                children = [int(c) for c in (task / "children").read_text().split()]
+                out += children
+                todo += children
+        except OSError:
+            continue
+    return out
+
+
+def _signal(pid: int, sig: int) -> None:
+    with suppress(ProcessLookupError):
+        os.kill(pid, sig)
 
 
 def _settings(uri: str, folder: Path, base: Settings) -> Settings:
@@ -148,20 +211,22 @@ def measure(
     exact: Retriever,
     settings: Settings,
     log: Callable[[str], None],
+    kind: str = "lite",
 ) -> EngineRow:
     """Build, search and the app process over one synthetic corpus (see the docstring)."""
-    row = EngineRow()
+    row = EngineRow(kind)
     with tempfile.TemporaryDirectory(prefix="qa-bench-engine-") as tmp:
         folder = Path(tmp)
-        with milvus_server(folder / "milvus") as (uri, pid):
+        with milvus_server(folder / "milvus", kind) as (uri, pid):
             engine_settings = _settings(uri, folder / "index", settings)
-            log("  Milvus: sending the vectors")
+            log(f"  Milvus ({kind}): sending the vectors")
             engine = VectorEngine.open(engine_settings)
             t0 = time.perf_counter()
             engine.sync(_entries(index, vectors))
+            _wait_indexed(engine)
             engine.search(question_vectors[0], 10)  # searchable (indexes built)
             row.build_s = time.perf_counter() - t0
-            row.server_rss = _rss_of(pid)["VmRSS"]
+            row.server_rss = _tree_rss(pid)
             top = settings.ann_candidates
             queries = list(question_vectors)
             row.search = _ms(_each(partial(engine.search, k=top), queries))
@@ -184,6 +249,20 @@ def measure(
             log("  Milvus: the app process")
             row.app = _app_process(index, questions, question_vectors, folder, uri)
     return row
+
+
+def _wait_indexed(engine: VectorEngine, limit_s: float = 3600) -> None:
+    """Until the server's vector indexes cover every row (a server builds them after the
+    rows arrive; until then it searches the rows without one)."""
+    t0 = time.perf_counter()
+    for name in engine.names.values():
+        while time.perf_counter() - t0 < limit_s:
+            info = engine.client.describe_index(name, "vec") or {}
+            if info.get("pending_index_rows", 0) == 0 and info.get("indexed_rows", 0) >= info.get(
+                "total_rows", 0
+            ):
+                break
+            time.sleep(1)
 
 
 def _ids(found: retrieve.Retrieval) -> set[str]:

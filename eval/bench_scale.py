@@ -166,7 +166,7 @@ class Row:
     qa_p50: dict[str, float] = field(default_factory=dict)
     qa_agreement: float = 0.0  # top-5 shared by the candidate and the exact path
     peak_rss: int = 0
-    engine: bench_engine.EngineRow | None = None
+    engines: list[bench_engine.EngineRow] = field(default_factory=list)
 
 
 def _bm25_bytes(model: bm25s.BM25) -> int:
@@ -180,7 +180,7 @@ def _recall(found: np.ndarray, truth: np.ndarray) -> float:
 
 
 def bench_size(
-    n: int, n_questions: int, settings: Settings, log: Callable[[str], None], engine: bool
+    n: int, n_questions: int, settings: Settings, log: Callable[[str], None], engines: list[str]
 ) -> Row:
     row = Row(n)
     log(f"{n:,} passages: generating data")
@@ -225,10 +225,14 @@ def bench_size(
 
     log("  qa Retriever")
     index, exact = bench_qa(row, corpus, model, flat, ivf, settings, log)
-    if engine:
-        row.engine = bench_engine.measure(
-            index, corpus.vectors, corpus.questions, corpus.question_vectors, exact, settings, log
-        )
+    for kind in engines:
+        if kind == "lite" and n > bench_engine.LITE_MAX:
+            log(f"  Milvus (lite): skipped above {bench_engine.LITE_MAX:,} passages")
+            continue
+        row.engines.append(
+            bench_engine.measure(index, corpus.vectors, corpus.questions,
+                                 corpus.question_vectors, exact, settings, log, kind)
+        )  # fmt: skip
     row.peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     return row
 
@@ -410,7 +414,7 @@ def report(rows: list[Row], settings: Settings, embed_s: float | None, total_s: 
         f"Top-5 passages the candidate path shares with the exact path (the first "
         f"{EXACT_PATH_QUERIES} questions, all years): {agreement}.",
     ]
-    if any(r.engine for r in rows):
+    if any(r.engines for r in rows):
         lines += engine_report(rows)
     return "\n".join(lines) + "\n"
 
@@ -418,36 +422,39 @@ def report(rows: list[Row], settings: Settings, embed_s: float | None, total_s: 
 def engine_report(rows: list[Row]) -> list[str]:
     """The Milvus engine's section (eval/bench_engine.py measured it)."""
     gb = 1024**3
-    done = [r for r in rows if r.engine]
-    base = done[0].engine.qa_p50  # type: ignore[union-attr]
     lines = [
         "",
         "## Vectors in a Milvus engine (QA_VECTOR_URI; eval/bench_engine.py)",
         "",
-        "A Milvus Lite server in its own process (`milvus-lite server`, reached over "
-        "http:// as a cluster is) holds the passage and sentence vectors; BM25 stays in "
-        "the app. 'build': sending every row (`VectorEngine.sync`, as `qa index` does) "
-        "until a search answers. 'app process': a fresh process that loads the index "
-        "without vectors, the question embedder and an Answerer, then runs every "
-        "question's retrieval and evidence read (RSS now / peak; anonymous memory).",
+        "A Milvus server in its own process, reached over http:// as a cluster is, holds the "
+        "passage and sentence vectors; BM25 stays in the app. 'standalone': Milvus 2.3's own "
+        "server (the engine a cluster runs; PyPI package `milvus`, AUTOINDEX = HNSW); 'lite': "
+        "Milvus Lite 3's server (`milvus-lite server`, pure Python). 'build': sending every "
+        "row (`VectorEngine.sync`, as `qa index` does) until the server's indexes cover them. "
+        "'app process': a fresh process that loads the index without vectors, the question "
+        "embedder and an Answerer, then runs every question's retrieval and evidence read "
+        "(RSS now / peak; anonymous memory). 'p50 vs smallest': qa's search, against the "
+        "same server at the smallest size.",
         "",
-        "| passages | build s | server RSS GB | engine top-200 passages ms | by sentence ms "
-        "| qa search: all years | one year | p50 vs smallest | top-5 agreement with exact "
-        "| app start s | app RSS GB (peak; anon) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| passages | server | build s | server RSS GB | engine top-200 passages ms "
+        "| by sentence ms | qa search: all years | one year | p50 vs smallest "
+        "| top-5 agreement with exact | app start s | app RSS GB (peak; anon) |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for r in done:
-        e = r.engine
-        assert e is not None and e.app is not None
-        every, year = e.qa.split(" | ")
-        app = e.app
-        lines.append(
-            f"| {r.n:,} | {e.build_s:.1f} | {e.server_rss / gb:.2f} | {e.search} | "
-            f"{e.search_sentences} | {every} | {year} | {e.qa_p50 / base:.1f}× | "
-            f"{e.agreement:.2f} | {app['start_s']} | {app['rss'] / gb:.2f} "
-            f"({app['peak'] / gb:.2f}; {app['anon'] / gb:.2f}) |"
-        )
-    if not all(r.engine.app.get("embedder") for r in done):  # type: ignore[union-attr]
+    base: dict[str, float] = {}
+    for r in rows:
+        for e in r.engines:
+            assert e.app is not None
+            base.setdefault(e.kind, e.qa_p50)
+            every, year = e.qa.split(" | ")
+            app = e.app
+            lines.append(
+                f"| {r.n:,} | {e.kind} | {e.build_s:.1f} | {e.server_rss / gb:.2f} | "
+                f"{e.search} | {e.search_sentences} | {every} | {year} | "
+                f"{e.qa_p50 / base[e.kind]:.1f}× | {e.agreement:.2f} | {app['start_s']} | "
+                f"{app['rss'] / gb:.2f} ({app['peak'] / gb:.2f}; {app['anon'] / gb:.2f}) |"
+            )
+    if not all(e.app.get("embedder") for r in rows for e in r.engines):  # type: ignore[union-attr]
         lines += ["", "(The question embedder was not installed: the app figures lack it.)"]
     return lines
 
@@ -460,6 +467,10 @@ def main() -> None:
     parser.add_argument(
         "--no-engine", action="store_true", help="skip the Milvus engine (eval/bench_engine.py)"
     )
+    parser.add_argument(
+        "--servers", default=",".join(bench_engine.SERVERS),
+        help="Milvus servers to measure: standalone (PyPI `milvus`), lite (milvus-lite)",
+    )  # fmt: skip
     args = parser.parse_args()
     settings = Settings()
     t0 = time.perf_counter()
@@ -468,9 +479,13 @@ def main() -> None:
         print(f"[{time.perf_counter() - t0:6.0f} s] {message}", flush=True)
 
     sizes = [_parse_size(s) for s in args.sizes.split(",")]
+    servers = [] if args.no_engine else [k for k in args.servers.split(",") if k]
+    for kind in servers:
+        if not bench_engine.server_available(kind):
+            parser.error(f"no {kind} Milvus server in {sys.executable}'s folder (see Makefile)")
     rows = []
     for n in sizes:
-        rows.append(bench_size(n, args.queries, settings, log, not args.no_engine))
+        rows.append(bench_size(n, args.queries, settings, log, servers))
         gc.collect()  # the previous size's data goes before the next is made
     log("question embedding")
     text = report(rows, settings, embed_time(settings), time.perf_counter() - t0)
