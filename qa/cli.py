@@ -84,7 +84,7 @@ def index(
 
 def _documents_table(built: Any) -> None:
     """One line a document: path, format, kind, date or version, passages, pages, title."""
-    counts = Counter(p.doc_id for p in built.passages)
+    counts = built.passage_counts
     for doc in built.documents.values():
         facet = str(doc.year) if doc.year else (f"v{doc.version}" if doc.version else "-")
         pages = f"{len(doc.pages)} pp." if doc.pages else ""

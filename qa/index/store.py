@@ -15,8 +15,10 @@ import json
 import os
 import platform
 import shutil
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +79,11 @@ class Index:
     def source(self, doc_id: str) -> Document | None:
         """The document whole, its extracted text included (None: no such document)."""
         return self.sources(doc_id) if self.sources else self.documents.get(doc_id)
+
+    @cached_property
+    def passage_counts(self) -> Counter[str]:
+        """Document id → how many passages it has (counted once: a pass over the file)."""
+        return Counter(p.doc_id for p in self.passages)
 
     @property
     def profile(self) -> CorpusProfile:

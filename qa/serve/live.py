@@ -9,7 +9,6 @@ waits for the build but the next build.
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +37,7 @@ class LiveLibrary:
     def rows(self) -> list[list[Any]]:
         """One row a document, then one a skipped file: what the library view shows."""
         index = self._answerer.index
-        counts = Counter(p.doc_id for p in index.passages)
+        counts = index.passage_counts
         rows: list[list[Any]] = []
         for d in sorted(index.documents.values(), key=lambda d: d.path):
             facet = str(d.year) if d.year else (f"version {d.version}" if d.version else "")
@@ -74,12 +73,13 @@ class LiveLibrary:
                     unadd(self.settings.corpus_dir, added)  # "not added" must be true
                     return "\n".join([*lines, f"✗ not added: {explain(exc) or exc}"])
             skipped = {s["path"]: s["reason"] for s in self.answerer.index.manifest["skipped"]}
-            counts = Counter(p.doc for p in self.answerer.index.passages)
+            index = self.answerer.index
+            counts = {d.path: index.passage_counts[d.id] for d in index.documents.values()}
             for item in added:
                 if item.path in skipped:
                     lines.append(f"✗ {item.source}: could not be read ({skipped[item.path]})")
                 else:
-                    n = counts[item.path]
+                    n = counts.get(item.path, 0)
                     lines.append(f"✓ {item.source}: {n} passage{'s' * (n != 1)}, searchable now")
         return "\n".join(lines) or "No files given."
 
