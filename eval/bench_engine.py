@@ -253,14 +253,14 @@ def measure(
 
 def _wait_indexed(engine: VectorEngine, limit_s: float = 3600) -> None:
     """Until the server's vector indexes cover every row (a server builds them after the
-    rows arrive; until then it searches the rows without one)."""
+    rows arrive; until then it searches the rows without one). Its later re-indexing of
+    compacted segments ('pending_index_rows') is not waited for: on Milvus 2.3 that count
+    stalled above zero for good at 1 M rows (seen 2026-12-07)."""
     t0 = time.perf_counter()
     for name in engine.names.values():
         while time.perf_counter() - t0 < limit_s:
             info = engine.client.describe_index(name, "vec") or {}
-            if info.get("pending_index_rows", 0) == 0 and info.get("indexed_rows", 0) >= info.get(
-                "total_rows", 0
-            ):
+            if info.get("indexed_rows", 0) >= info.get("total_rows", 0):
                 break
             time.sleep(1)
 
