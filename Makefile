@@ -20,7 +20,7 @@ $(BIN)/python:
 # have AMX they crash every answer (SIGSEGV in ggml_backend_amx_mul_mat, seen 2026-12-07).
 # --no-cache-dir: a wheel pip cached from a build with them would be reused whatever the flags.
 LLAMA := $(shell grep -o '"llama-cpp-python[^"]*"' pyproject.toml | tr -d '"')
-NO_AMX := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+NO_AMX := $(if $(filter x86_64,$(shell uname -m)),-mno-amx-tile -mno-amx-int8 -mno-amx-bf16)
 
 # torch first, pinned to the CPU build: a bare torch requirement would pull CUDA.
 $(STAMP): pyproject.toml | $(BIN)/python

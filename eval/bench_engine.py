@@ -138,14 +138,17 @@ def milvus_server(data_dir: Path, kind: str = "lite") -> Iterator[tuple[str, int
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     uri = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(1800):
+        deadline = time.monotonic() + 300
+        while True:
             if server.poll() is not None:
                 raise RuntimeError(f"{kind} Milvus server ended at start")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{kind} Milvus server did not answer within 300 s")
             try:
                 _open(uri).close()
                 break
             except EngineUnavailable:
-                time.sleep(0.1)
+                time.sleep(0.5)
         yield uri, server.pid
     finally:
         family = _descendants(server.pid)  # the standalone wrapper starts milvus apart
@@ -258,10 +261,14 @@ def _wait_indexed(engine: VectorEngine, limit_s: float = 3600) -> None:
     stalled above zero for good at 1 M rows (seen 2026-12-07)."""
     t0 = time.perf_counter()
     for name in engine.names.values():
-        while time.perf_counter() - t0 < limit_s:
-            info = engine.client.describe_index(name, "vec") or {}
+        while True:
+            info = engine.client.describe_index(name, "vec")
+            if not info:
+                raise RuntimeError(f"{name}: the server reports no vector index")
             if info.get("indexed_rows", 0) >= info.get("total_rows", 0):
                 break
+            if time.perf_counter() - t0 > limit_s:
+                raise RuntimeError(f"{name}: indexes cover {info} after {limit_s:.0f} s")
             time.sleep(1)
 
 

@@ -468,8 +468,10 @@ def main() -> None:
         "--no-engine", action="store_true", help="skip the Milvus engine (eval/bench_engine.py)"
     )
     parser.add_argument(
-        "--servers", default=",".join(bench_engine.SERVERS),
-        help="Milvus servers to measure: standalone (PyPI `milvus`), lite (milvus-lite)",
+        "--servers",
+        default=",".join(k for k in bench_engine.SERVERS if bench_engine.server_available(k)),
+        help="Milvus servers to measure: standalone (PyPI `milvus`, which `make bench-scale` "
+        "installs), lite (milvus-lite); default: those installed",
     )  # fmt: skip
     args = parser.parse_args()
     settings = Settings()

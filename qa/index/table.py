@@ -2,7 +2,7 @@
 
 A million passages held as Python objects take about 2 GB (text, sentence spans, the
 dataclass); the app needs a few dozen of them a question. :class:`PassageTable` keeps
-only each passage line's byte offset in the committed ``passages-*.jsonl`` (8 bytes a
+only each passage line's byte span in the committed ``passages-*.jsonl`` (16 bytes a
 passage) and parses a line when it is asked for, caching the recent ones. It is a
 ``Sequence[Passage]``, so code that indexes, slices or iterates a list of passages works on
 it unchanged. :class:`PassageRows` maps a passage id to its row in 16 bytes a passage
