@@ -2,7 +2,7 @@
 
 A million passages held as Python objects take about 2 GB (text, sentence spans, the
 dataclass); the app needs a few dozen of them a question. :class:`PassageTable` keeps
-only each passage line's byte span in the committed ``passages-*.jsonl`` (16 bytes a
+only where each passage line starts in the committed ``passages-*.jsonl`` (8 bytes a
 passage) and parses a line when it is asked for, caching the recent ones. It is a
 ``Sequence[Passage]``, so code that indexes, slices or iterates a list of passages works on
 it unchanged. :class:`PassageRows` maps a passage id to its row in 16 bytes a passage
@@ -37,16 +37,17 @@ class PassageFileDamaged(UserError):
     """The passages file of a loaded index no longer reads as it did when loaded."""
 
 
-def _line_starts(path: Path) -> tuple[np.ndarray, int]:
-    """Byte offsets where each line of ``path`` starts, and the file's size."""
+def _line_bounds(path: Path) -> np.ndarray:
+    """Byte offsets where each line of ``path`` starts, then the file's size: line ``i`` is
+    ``bounds[i]:bounds[i + 1]``."""
     size = path.stat().st_size
     if size == 0:
-        return np.zeros(0, dtype=np.int64), 0
+        return np.zeros(1, dtype=np.int64)
     data = np.memmap(path, dtype=np.uint8, mode="r")
     ends = [np.flatnonzero(data[i : i + _CHUNK] == 10) + i for i in range(0, size, _CHUNK)]
     del data
     starts = np.concatenate([[0], np.concatenate(ends) + 1]).astype(np.int64)
-    return starts[starts < size], size
+    return np.append(starts[starts < size], size)
 
 
 def _passage(line: bytes, path: Path) -> Passage:
@@ -77,14 +78,12 @@ class PassageTable(Sequence[Passage]):
     manifest names another file) leaves this table reading its own snapshot.
     """
 
-    def __init__(
-        self, path: Path, file: BinaryIO, starts: np.ndarray, ends: np.ndarray, cache: int = 4096
-    ) -> None:
-        self.path, self._file = path, file
-        self._starts, self._ends = starts, ends
+    def __init__(self, path: Path, file: BinaryIO, bounds: np.ndarray, cache: int = 4096) -> None:
+        """``bounds``: where each passage line starts, then where the last one ends."""
+        self.path, self._file, self._bounds = path, file, bounds
 
         def read(row: int) -> Passage:  # closes over no self: the table frees by refcount
-            start, end = int(starts[row]), int(ends[row])
+            start, end = int(bounds[row]), int(bounds[row + 1])
             return _passage(os.pread(file.fileno(), end - start, start), path)
 
         self._read = lru_cache(maxsize=cache)(read)
@@ -94,23 +93,23 @@ class PassageTable(Sequence[Passage]):
         """A committed passages file: its documents without their text (they come first),
         a reader of one whole document, and the passage table."""
         file = path.open("rb", buffering=0)  # first: what is scanned is what is kept open
-        starts, size = _line_starts(path)
-        ends = np.append(starts[1:], size).astype(np.int64)[: len(starts)]
+        bounds = _line_bounds(path)
         documents: dict[str, Document] = {}
         spans: dict[str, tuple[int, int]] = {}
         first = 0
-        while first < len(starts):
-            line = os.pread(file.fileno(), int(ends[first] - starts[first]), int(starts[first]))
+        while first < len(bounds) - 1:
+            start, end = int(bounds[first]), int(bounds[first + 1])
+            line = os.pread(file.fileno(), end - start, start)
             if not line.startswith(_DOCUMENT):
                 break
             doc = replace(_document(line, path), text="")
-            documents[doc.id], spans[doc.id] = doc, (int(starts[first]), int(ends[first]))
+            documents[doc.id], spans[doc.id] = doc, (start, end)
             first += 1
-        table = cls(path, file, starts[first:], ends[first:])
+        table = cls(path, file, bounds[first:])
         return documents, DocumentSource(path, file, spans), table
 
     def __len__(self) -> int:
-        return len(self._starts)
+        return len(self._bounds) - 1
 
     @overload
     def __getitem__(self, row: int) -> Passage: ...
@@ -130,7 +129,7 @@ class PassageTable(Sequence[Passage]):
         """Every passage in order, streamed from the open file (none of them kept)."""
         if not len(self):
             return
-        pos, end, rest = int(self._starts[0]), int(self._ends[-1]), b""
+        pos, end, rest = int(self._bounds[0]), int(self._bounds[-1]), b""
         while pos < end:
             block = os.pread(self._file.fileno(), min(_CHUNK, end - pos), pos)
             if not block:
