@@ -99,15 +99,10 @@ def _rss_of(pid: int | str = "self") -> dict[str, int]:
 
 def _tree_rss(pid: int) -> int:
     """VmRSS of a process and all its descendants, in bytes."""
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        try:
+    total = 0
+    for p in [pid, *_descendants(pid)]:
+        with suppress(OSError, KeyError):  # a process that ended meanwhile
             total += _rss_of(p)["VmRSS"]
-            for task in Path(f"/proc/{p}/task").iterdir():
-                todo += [int(c) for c in (task / "children").read_text().split()]
-        except (OSError, KeyError):
-            continue
     return total
 
 
@@ -167,6 +162,7 @@ def milvus_server(data_dir: Path, kind: str = "lite") -> Iterator[tuple[str, int
 
 
 def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (children, theirs, …), read from /proc."""
     out, todo = [], [pid]
     while todo:
         try:

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from functools import lru_cache
+from typing import TypeVar
 
 import pycountry
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
@@ -66,10 +68,22 @@ def name(code: str) -> str:
     return found.name.split(" (")[0] if found else code
 
 
-def corpus_languages(texts: list[str], sample: int = 200) -> set[str]:
+T = TypeVar("T")
+SAMPLE = 200  # texts a corpus' languages are judged on
+
+
+def even_sample(items: Sequence[T], n: int = SAMPLE) -> Sequence[T]:
+    """Every k-th item, about ``n`` in all (all of them when there are fewer).
+
+    >>> even_sample(list(range(10)), 4)
+    [0, 2, 4, 6, 8]
+    """
+    return items[:: max(1, len(items) // n)]
+
+
+def corpus_languages(texts: Sequence[str], sample: int = SAMPLE) -> set[str]:
     """The languages at least ``MIN_SHARE`` of (an even sample of) ``texts`` are in."""
-    step = max(1, len(texts) // sample)
-    picked = [t for t in texts[::step] if _WORD.search(t)]
+    picked = [t for t in even_sample(texts, sample) if _WORD.search(t)]
     counts = Counter(identify(t)[0] for t in picked)
     return {code for code, n in counts.items() if n >= MIN_SHARE * len(picked)}
 

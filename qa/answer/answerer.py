@@ -28,7 +28,7 @@ from qa.evidence import anchors_of, idf_table, select_sources
 from qa.followup import rewrite
 from qa.generate import Generator, GeneratorUnavailable, load_generator
 from qa.index import Index
-from qa.language import corpus_languages, foreign, name
+from qa.language import corpus_languages, even_sample, foreign, name
 from qa.premise import coverage_note, misplaced_names, uncovered_year, unknown_names
 from qa.prompt import canonical, judge_messages, judge_prompt, messages, system_prompt
 from qa.question import QuestionError, clean_question
@@ -60,8 +60,8 @@ class Answerer:
         self.vocabulary = {
             fold(w) for p in index.passages for w in re.findall(r"[\w’']+", p.text)
         } | {fold(w) for d in index.documents.values() for w in re.findall(r"\w+", d.title)}
-        sample = index.passages[:: max(1, len(index.passages) // 200)]  # what it samples
-        self.languages = corpus_languages([p.text for p in sample])
+        # Only the sampled passages are read (a loaded index reads passages from disk).
+        self.languages = corpus_languages([p.text for p in even_sample(index.passages)])
         self.year_tokens = self.retriever.year_tokens()
         self.kinds = {d.id: d.kind for d in index.documents.values()}
         self.system = system_prompt(self.profile.description)

@@ -74,11 +74,11 @@ class Index:
     sentences: faiss.Index | None
     sentence_owner: np.ndarray
     bm25: bm25s.BM25
-    sources: Callable[[str], Document | None] | None = None
+    read_document: Callable[[str], Document | None] | None = None
 
     def source(self, doc_id: str) -> Document | None:
         """The document whole, its extracted text included (None: no such document)."""
-        return self.sources(doc_id) if self.sources else self.documents.get(doc_id)
+        return self.read_document(doc_id) if self.read_document else self.documents.get(doc_id)
 
     @cached_property
     def passage_counts(self) -> Counter[str]:
