@@ -19,6 +19,8 @@ within the allowed passages only.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,6 +81,17 @@ class CandidateSearch:
         _, first = np.unique(owners, return_index=True)
         first = np.sort(first)[: self.size]  # a passage's best sentence comes first
         return {"dense": Ranking(rows, scores), "sentence": Ranking(owners[first], s_scores[first])}
+
+    def dense_later(
+        self, query: np.ndarray, mask: np.ndarray | None = None
+    ) -> Callable[[], dict[str, Ranking]]:
+        """Start :meth:`dense`; the call returned waits for it. In process the rankings
+        are computed now; an engine's run on its side while the caller does other work.
+
+        >>> # pending = search.dense_later(query); bm25 = ...; rankings = pending()
+        """
+        rankings = self.dense(query, mask)
+        return lambda: rankings
 
     def bm25(self, scores: np.ndarray, mask: np.ndarray) -> Ranking:
         """The best-scoring passages in ``mask`` that share a term with the question."""
@@ -183,6 +196,8 @@ class EngineCandidateSearch(CandidateSearch):
         self.years = years
         self.codes = version_codes
         self.versions = versions
+        # Threads wait on the network: several readers at once each send two searches.
+        self._pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="qa-engine")
 
     def _facets(self, mask: np.ndarray | None) -> tuple[list[int] | None, list[str] | None]:
         """The years and versions a facet mask lets in (None: that facet is not filtered)."""
@@ -204,11 +219,17 @@ class EngineCandidateSearch(CandidateSearch):
         keep = np.array([r >= 0 for r in rows], dtype=bool)
         return Ranking(np.array(rows, dtype=np.int64)[keep], found.scores[keep])
 
+    def dense_later(
+        self, query: np.ndarray, mask: np.ndarray | None = None
+    ) -> Callable[[], dict[str, Ranking]]:
+        """Both engine searches sent at once (each is a round trip the engine serves on
+        its own cores); the call returned waits for the two."""
+        passages = self._pool.submit(self._ranking, query, mask, False)
+        sentences = self._pool.submit(self._ranking, query, mask, True)
+        return lambda: {"dense": passages.result(), "sentence": sentences.result()}
+
     def dense(self, query: np.ndarray, mask: np.ndarray | None = None) -> dict[str, Ranking]:
-        return {
-            "dense": self._ranking(query, mask, sentences=False),
-            "sentence": self._ranking(query, mask, sentences=True),
-        }
+        return self.dense_later(query, mask)()
 
     def sentence_similarities(self, query: np.ndarray, rows: list[int]) -> list[np.ndarray]:
         """The query's cosine with each sentence of the passages ``rows``, whose vectors

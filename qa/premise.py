@@ -13,6 +13,8 @@ a cited answer to a question the passages did not cover):
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 
 from qa.evidence import COMMON_IDF
 from qa.profile import CorpusProfile
@@ -81,7 +83,7 @@ def unknown_names(question: str, vocabulary: set[str], idf: dict[str, float]) ->
 def misplaced_names(
     question: str,
     years: list[int],
-    year_tokens: dict[int, set[str]],
+    year_tokens: Mapping[int, AbstractSet[str]],
     idf: dict[str, float],
     profile: CorpusProfile | None = None,
 ) -> list[tuple[str, list[int]]]:
@@ -95,7 +97,7 @@ def misplaced_names(
         forms = [t for t in (_rare_tokens(s, idf) for s in spellings) if t]
         if not forms:
             continue
-        inside = any(t <= year_tokens.get(y, set()) for t in forms for y in years)
+        inside = any(t <= year_tokens.get(y, frozenset()) for t in forms for y in years)
         elsewhere = [y for y, toks in sorted(year_tokens.items()) if any(t <= toks for t in forms)]
         if not inside and elsewhere:
             out.append((name, elsewhere))

@@ -12,6 +12,7 @@ What a question names (years, versions) and asks for (a person, a number) is rea
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
@@ -87,7 +88,6 @@ class Retriever:
             for has, (_, shape) in zip(self._answer_types, ANSWER_TYPES):
                 has[i] = bool(shape.search(p.text))
         self._position = PassageRows(hashes, lambda row: index.passages[row].id)
-        self._year_tokens = postings.vocabulary_by(index.bm25, self._years)
         counts = np.bincount(index.sentence_owner, minlength=len(index.passages))
         self._first_sentence = np.concatenate([[0], np.cumsum(counts)[:-1]])
         # Above settings.ann_min_passages the index is approximate: search candidates only.
@@ -152,9 +152,9 @@ class Retriever:
             out.append(scores[start : start + max(1, len(hit.passage.sentences))])
         return out
 
-    def year_tokens(self) -> dict[int, set[str]]:
-        """Every BM25 token of each dated year's passages."""
-        return {year: tokens for year, tokens in self._year_tokens.items() if year != -1}
+    def year_tokens(self) -> dict[int, frozenset[str]]:
+        """Every BM25 token of each dated year's passages (stored with the index)."""
+        return self.index.facts.year_terms
 
     def document_frequencies(self) -> dict[str, int]:
         """How many passages hold each BM25 token (stemmed)."""
@@ -167,12 +167,16 @@ class Retriever:
 
     def _scores(self, question: str, method: Method) -> _Scores:
         by_method: dict[str, np.ndarray] = {}
+        pending = None
+        if self._candidates is not None and method in ("dense", "hybrid"):
+            # Started first: an engine searches while BM25 scores here.
+            pending = self._candidates.dense_later(self._query_vector(question))
         if method in ("bm25", "hybrid"):
             tokens = tokenize([question])[0]
             n = len(self.index.passages)
             by_method["bm25"] = self.index.bm25.get_scores(tokens) if tokens else np.zeros(n)
         if self._candidates is not None:
-            return self._candidate_scores(question, method, by_method)
+            return self._candidate_scores(question, by_method, pending)
         if method in ("dense", "hybrid"):
             query = self._query_vector(question)
             by_method["dense"] = _all_scores(self.index.dense, query)
@@ -193,15 +197,17 @@ class Retriever:
         return None
 
     def _candidate_scores(
-        self, question: str, method: Method, by_method: dict[str, np.ndarray]
+        self,
+        question: str,
+        by_method: dict[str, np.ndarray],
+        pending: Callable[[], dict[str, Ranking]] | None,
     ) -> _Scores:
         """BM25's scores, the vector rankers' candidates, and the answer-type flags."""
         assert self._candidates is not None
-        query, candidates = None, {}
-        if method in ("dense", "hybrid"):
-            query = self._query_vector(question)
-            candidates = self._candidates.dense(query)
-        return _Scores(by_method, None, query, candidates, self._shape_flags(question))
+        if pending is None:
+            return _Scores(by_method, None, None, {}, self._shape_flags(question))
+        query = self._query_vector(question)
+        return _Scores(by_method, None, query, pending(), self._shape_flags(question))
 
     def _weights(self) -> dict[str, float]:
         return {
@@ -276,7 +282,8 @@ class Retriever:
         if inside.all():
             return hits
         terms = set(tokenize([" ".join(NAME.findall(question))])[0])
-        seen_inside = set().union(*(self._year_tokens.get(y, set()) for y in years))
+        by_year = self.index.facts.year_terms
+        seen_inside = set().union(*(by_year.get(y, frozenset()) for y in years))
         missing = terms - seen_inside - {str(y) for y in years}
         if not missing:
             return hits

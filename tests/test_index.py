@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -193,3 +194,32 @@ def test_damaged_cache_entry_is_rebuilt(tiny_settings: Settings) -> None:
     again = build_index(tiny_settings, log=lambda _: None, progress=False)
     assert again.manifest["counts"]["embedded"] == 2
     assert again.dense.ntotal == len(again.passages) > 0
+
+
+def test_corpus_facts_are_stored_with_the_index_and_read_back(index, settings: Settings) -> None:
+    """A loaded index reads its facts from the committed file (its BM25 postings are not
+    walked at start-up); they equal what the postings give, and name real vocabulary."""
+    loaded = load_index(settings.index_dir)
+    assert loaded.stored_facts is not None
+    derived = replace(loaded, stored_facts=None).facts  # as the postings give them
+    assert loaded.facts == derived
+    assert sorted(loaded.facts.year_terms) == [2014, 2016, 2017]
+    assert "veto" in loaded.facts.year_terms[2016]
+
+
+def test_an_index_committed_without_facts_still_loads(tiny_settings: Settings) -> None:
+    """An index written before facts were stored loads (deriving them), and the next
+    ensure_index re-assembles it with a line saying why, without re-embedding."""
+    built = build_index(tiny_settings, log=lambda _: None, progress=False)
+    path = tiny_settings.index_dir / MANIFEST
+    manifest = json.loads(path.read_text())
+    (tiny_settings.index_dir / manifest["files"].pop("facts")["path"]).unlink()
+    manifest["assembly"] = 1
+    path.write_text(json.dumps(manifest))
+    old = load_index(tiny_settings.index_dir)
+    assert old.stored_facts is None and old.facts == built.facts
+    lines, log = _log()
+    again = ensure_index(tiny_settings, log=log, progress=False)
+    assert any("assembly changed" in line for line in lines), lines
+    assert any("0 read and embedded" in line for line in lines), lines
+    assert again.stored_facts == built.facts

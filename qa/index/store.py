@@ -29,6 +29,7 @@ import numpy as np
 from qa import __version__
 from qa.errors import UserError, writing
 from qa.index import dense as dense_index
+from qa.index import facts as corpus_facts
 from qa.index.disk import sha256_of, write_atomic
 from qa.index.table import PassageTable
 from qa.profile import CorpusProfile
@@ -65,6 +66,7 @@ class Index:
 
     ``dense`` and ``sentences`` are None when the index was loaded for a vector engine
     (``load_index(..., vectors=False)``): the engine holds and searches the vectors.
+    ``stored_facts`` are the corpus facts committed with it (:mod:`qa.index.facts`).
     """
 
     manifest: dict[str, Any]
@@ -75,10 +77,19 @@ class Index:
     sentence_owner: np.ndarray
     bm25: bm25s.BM25
     read_document: Callable[[str], Document | None] | None = None
+    stored_facts: corpus_facts.CorpusFacts | None = None
 
     def source(self, doc_id: str) -> Document | None:
         """The document whole, its extracted text included (None: no such document)."""
         return self.read_document(doc_id) if self.read_document else self.documents.get(doc_id)
+
+    @cached_property
+    def facts(self) -> corpus_facts.CorpusFacts:
+        """The corpus facts: as committed, or derived now (an index made in memory, or
+        committed before they were stored)."""
+        if self.stored_facts is not None:
+            return self.stored_facts
+        return corpus_facts.derive(self.bm25, (p.year for p in self.passages))
 
     @cached_property
     def passage_counts(self) -> Counter[str]:
@@ -145,6 +156,7 @@ def _write_files(index_dir: Path, index: Index) -> dict[str, dict[str, Any]]:
     files["sentences"] = _store(
         index_dir, "sentences", ".faiss", faiss.serialize_index(sentences).tobytes()
     )
+    files["facts"] = _store(index_dir, "facts", ".json", corpus_facts.to_bytes(index.facts))
 
     tmp_dir = index_dir / f".bm25.{os.getpid()}.tmp"
     shutil.rmtree(tmp_dir, ignore_errors=True)
@@ -186,7 +198,7 @@ def _remove_unreferenced(index_dir: Path, files: dict[str, dict[str, Any]]) -> N
     for path in index_dir.iterdir():
         if path.name in keep:
             continue
-        if path.name.startswith(("passages-", "dense-", "sentences-", "bm25-", ".")):
+        if path.name.startswith(("passages-", "dense-", "sentences-", "bm25-", "facts-", ".")):
             if path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)
             else:
@@ -217,7 +229,11 @@ def load_index(index_dir: Path, vectors: bool = True) -> Index:
     roles = ("passages", "dense", "sentences", "bm25") if vectors else ("passages", "bm25")
     try:
         files = manifest["files"]
-        _verify(index_dir, files, roles)
+        stored = "facts" in files  # an index committed before facts were stored has none
+        _verify(index_dir, files, (*roles, "facts") if stored else roles)
+        facts = None
+        if stored:
+            facts = corpus_facts.from_bytes((index_dir / files["facts"]["path"]).read_bytes())
         documents, source, passages = PassageTable.open(index_dir / files["passages"]["path"])
         dense = sentences = None
         if vectors:
@@ -241,7 +257,7 @@ def load_index(index_dir: Path, vectors: bool = True) -> Index:
         and (dense.ntotal != len(passages) or sentences.ntotal != len(owner))
     ):
         raise IndexCorrupt(f"dense vectors do not match the {len(passages)} passages")
-    return Index(manifest, documents, passages, dense, sentences, owner, bm25, source)
+    return Index(manifest, documents, passages, dense, sentences, owner, bm25, source, facts)
 
 
 def _verify(index_dir: Path, files: dict[str, Any], roles: tuple[str, ...]) -> None:
