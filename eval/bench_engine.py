@@ -59,6 +59,8 @@ class EngineRow:
 
     kind: str = "lite"
     build_s: float = 0.0
+    settle_s: float | None = None  # until compacted segments were re-indexed (None: not)
+    segments: str = ""  # segments the server searches: passages / sentences
     server_rss: int = 0
     search: str = ""
     search_sentences: str = ""
@@ -109,12 +111,23 @@ def _tree_rss(pid: int) -> int:
 # The servers measured: Milvus Lite 3's own server (pure Python) and a Milvus standalone
 # server (the C++/Go engine a cluster runs), from the PyPI package `milvus` (its binary,
 # etcd embedded; `make bench-scale` installs it into .venv for the benchmark only).
-SERVERS = ("standalone", "lite")
+# 'standalone-ivf': the standalone server with QA_VECTOR_INDEX=IVF_FLAT (the others: AUTOINDEX).
+SERVERS = ("standalone-ivf", "standalone", "lite")
 LITE_MAX = 100_000  # Milvus Lite searches every row in Python (measured): 1 M takes too long
+SETTLE_S = 600  # how long to wait for compaction's re-indexing (it stalled once: see notes)
+
+
+def _server(kind: str) -> str:
+    """The server a measured kind runs on ('standalone-ivf' → 'standalone')."""
+    return kind.split("-")[0]
+
+
+def _index_type(kind: str) -> str:
+    return "IVF_FLAT" if kind.endswith("-ivf") else "AUTOINDEX"
 
 
 def server_available(kind: str) -> bool:
-    name = "milvus-server" if kind == "standalone" else "milvus-lite"
+    name = "milvus-server" if _server(kind) == "standalone" else "milvus-lite"
     return (Path(sys.executable).parent / name).exists()
 
 
@@ -180,9 +193,9 @@ def _signal(pid: int, sig: int) -> None:
         os.kill(pid, sig)
 
 
-def _settings(uri: str, folder: Path, base: Settings) -> Settings:
+def _settings(uri: str, folder: Path, base: Settings, index_type: str) -> Settings:
     update = {"vector_uri": uri, "vector_collection": COLLECTION, "vector_timeout": 600.0,
-              "index_dir": folder, "corpus_dir": folder}  # fmt: skip
+              "index_dir": folder, "corpus_dir": folder, "vector_index": index_type}  # fmt: skip
     return base.model_copy(update=update)
 
 
@@ -216,8 +229,8 @@ def measure(
     row = EngineRow(kind)
     with tempfile.TemporaryDirectory(prefix="qa-bench-engine-") as tmp:
         folder = Path(tmp)
-        with milvus_server(folder / "milvus", kind) as (uri, pid):
-            engine_settings = _settings(uri, folder / "index", settings)
+        with milvus_server(folder / "milvus", _server(kind)) as (uri, pid):
+            engine_settings = _settings(uri, folder / "index", settings, _index_type(kind))
             log(f"  Milvus ({kind}): sending the vectors")
             engine = VectorEngine.open(engine_settings)
             t0 = time.perf_counter()
@@ -225,6 +238,10 @@ def measure(
             _wait_indexed(engine)
             engine.search(question_vectors[0], 10)  # searchable (indexes built)
             row.build_s = time.perf_counter() - t0
+            log(f"  Milvus: indexed in {row.build_s:.0f} s; waiting for compaction to settle")
+            if _wait_settled(engine):
+                row.settle_s = time.perf_counter() - t0
+            row.segments = _segments(engine)
             row.server_rss = _tree_rss(pid)
             top = settings.ann_candidates
             queries = list(question_vectors)
@@ -246,7 +263,7 @@ def measure(
                 )
             engine.close()
             log("  Milvus: the app process")
-            row.app = _app_process(index, questions, question_vectors, folder, uri)
+            row.app = _app_process(index, questions, question_vectors, folder, engine_settings)
     return row
 
 
@@ -268,12 +285,38 @@ def _wait_indexed(engine: VectorEngine, limit_s: float = 3600) -> None:
             time.sleep(1)
 
 
+def _wait_settled(engine: VectorEngine, limit_s: float = SETTLE_S) -> bool:
+    """Until the server has re-indexed the segments its compaction merged (searches meanwhile
+    go to the smaller segments they replace); False if that has not happened in time."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        infos = [engine.client.describe_index(name, "vec") for name in engine.names.values()]
+        if all(info.get("pending_index_rows", 0) == 0 for info in infos):
+            return True
+        time.sleep(5)
+    return False
+
+
+def _segments(engine: VectorEngine) -> str:
+    """How many sealed segments the server holds, passages / sentences ('' if it cannot say)."""
+    try:
+        counts = [len(engine.client.list_persistent_segments(engine.names[part]))
+                  for part in ("passages", "sentences")]  # fmt: skip
+    except Exception:  # a server that does not list them
+        return ""
+    return " / ".join(map(str, counts))
+
+
 def _ids(found: retrieve.Retrieval) -> set[str]:
     return {h.passage.id for h in found.hits}
 
 
 def _app_process(
-    index: Index, questions: list[str], question_vectors: np.ndarray, folder: Path, uri: str
+    index: Index,
+    questions: list[str],
+    question_vectors: np.ndarray,
+    folder: Path,
+    settings: Settings,
 ) -> dict:
     """Commit the index to disk (placeholder vector files: the app never reads them) and
     measure a fresh process answering from it through the engine."""
@@ -284,7 +327,8 @@ def _app_process(
     commit(folder / "index", replace(index, dense=empty, sentences=empty), {"format": 2})
     data = folder / "questions.json"
     data.write_text(json.dumps({"questions": questions, "vectors": question_vectors.tolist()}))
-    command = [sys.executable, __file__, "--app", str(folder / "index"), "--uri", uri,
+    command = [sys.executable, __file__, "--app", str(folder / "index"),
+               "--uri", settings.vector_uri, "--index-type", settings.vector_index,
                "--questions", str(data)]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=3600)
     if done.returncode != 0:
@@ -292,13 +336,13 @@ def _app_process(
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def app_main(index_dir: Path, uri: str, questions_file: Path) -> None:
+def app_main(index_dir: Path, uri: str, questions_file: Path, index_type: str) -> None:
     """The app process: load, start, answer retrieval and evidence reads, report memory."""
     from qa.answer import Answerer
 
     data = json.loads(questions_file.read_text())
     table = {q: np.array([v], dtype=np.float32) for q, v in zip(data["questions"], data["vectors"])}
-    settings = _settings(uri, index_dir, Settings())
+    settings = _settings(uri, index_dir, Settings(), index_type)
     t0 = time.perf_counter()
     index = load_index(index_dir, vectors=False)
     embedder = True
@@ -325,7 +369,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="the app-process part of bench-scale")
     parser.add_argument("--app", type=Path, required=True, help="index folder")
     parser.add_argument("--uri", required=True, help="the Milvus server's URI")
+    parser.add_argument("--index-type", default="AUTOINDEX", help="QA_VECTOR_INDEX")
     parser.add_argument("--questions", type=Path, required=True)
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    app_main(args.app, args.uri, args.questions)
+    app_main(args.app, args.uri, args.questions, args.index_type)

@@ -428,18 +428,24 @@ def engine_report(rows: list[Row]) -> list[str]:
         "",
         "A Milvus server in its own process, reached over http:// as a cluster is, holds the "
         "passage and sentence vectors; BM25 stays in the app. 'standalone': Milvus 2.3's own "
-        "server (the engine a cluster runs; PyPI package `milvus`, AUTOINDEX = HNSW); 'lite': "
+        "server (the engine a cluster runs; PyPI package `milvus`, AUTOINDEX = HNSW); "
+        "'standalone-ivf': the same server with QA_VECTOR_INDEX=IVF_FLAT (1024 lists a "
+        "segment, 32 searched); 'lite': "
         "Milvus Lite 3's server (`milvus-lite server`, pure Python). 'build': sending every "
-        "row (`VectorEngine.sync`, as `qa index` does) until the server's indexes cover them. "
+        "row (`VectorEngine.sync`, as `qa index` does) until the server's indexes cover them; "
+        "'settled': until it has also re-indexed the segments its compaction merged (searches "
+        "were measured after that; '—': not within the wait); 'segments': those it searches, "
+        "passages / sentences. "
         "'app process': a fresh process that loads the index without vectors, the question "
         "embedder and an Answerer, then runs every question's retrieval and evidence read "
         "(RSS now / peak; anonymous memory). 'p50 vs smallest': qa's search, against the "
         "same server at the smallest size.",
         "",
-        "| passages | server | build s | server RSS GB | engine top-200 passages ms "
+        "| passages | server | build s | settled s | segments | server RSS GB "
+        "| engine top-200 passages ms "
         "| by sentence ms | qa search: all years | one year | p50 vs smallest "
         "| top-5 agreement with exact | app start s | app RSS GB (peak; anon) |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     base: dict[str, float] = {}
     for r in rows:
@@ -448,8 +454,10 @@ def engine_report(rows: list[Row]) -> list[str]:
             base.setdefault(e.kind, e.qa_p50)
             every, year = e.qa.split(" | ")
             app = e.app
+            settled = "—" if e.settle_s is None else f"{e.settle_s:.0f}"
             lines.append(
-                f"| {r.n:,} | {e.kind} | {e.build_s:.1f} | {e.server_rss / gb:.2f} | "
+                f"| {r.n:,} | {e.kind} | {e.build_s:.1f} | {settled} | {e.segments or '—'} | "
+                f"{e.server_rss / gb:.2f} | "
                 f"{e.search} | {e.search_sentences} | {every} | {year} | "
                 f"{e.qa_p50 / base[e.kind]:.1f}× | {e.agreement:.2f} | {app['start_s']} | "
                 f"{app['rss'] / gb:.2f} ({app['peak'] / gb:.2f}; {app['anon'] / gb:.2f}) |"
@@ -471,7 +479,8 @@ def main() -> None:
         "--servers",
         default=",".join(k for k in bench_engine.SERVERS if bench_engine.server_available(k)),
         help="Milvus servers to measure: standalone (PyPI `milvus`, which `make bench-scale` "
-        "installs), lite (milvus-lite); default: those installed",
+        "installs; AUTOINDEX), standalone-ivf (the same, QA_VECTOR_INDEX=IVF_FLAT), lite "
+        "(milvus-lite); default: those installed",
     )  # fmt: skip
     args = parser.parse_args()
     settings = Settings()

@@ -94,6 +94,32 @@ def test_a_later_client_of_the_same_engine_sees_the_rows(tmp_path: Path) -> None
         again.close()
 
 
+def test_another_index_type_makes_the_collections_anew_and_resends(tmp_path: Path) -> None:
+    """QA_VECTOR_INDEX changed: the engine no longer holds the index as asked (so start-up
+    brings it up to date), the next sync re-sends every document into collections with
+    the new index, and search still finds the nearest passage through it."""
+    from qa.index.engine import engine_holds
+
+    settings = _settings(tmp_path)
+    first = VectorEngine.open(settings)
+    first.sync(ENTRIES)
+    first.close()
+    assert engine_holds(settings, {"a", "b", "c"})
+    ivf = settings.model_copy(update={"vector_index": "IVF_FLAT"})
+    assert not engine_holds(ivf, {"a", "b", "c"})
+    again = VectorEngine.open(ivf)
+    try:
+        assert again.sync(ENTRIES) == (3, 0)
+        assert again.client.describe_index(again.names["passages"], "vec")["index_type"] == (
+            "IVF_FLAT"
+        )
+        assert again.count() == 9
+        assert again.search(ENTRIES["k-b"].passage_vectors[3], 1).ids == ["b#3"]
+    finally:
+        again.close()
+    assert engine_holds(ivf, {"a", "b", "c"})
+
+
 def test_an_unreachable_engine_is_one_line_naming_it(tmp_path: Path) -> None:
     settings = Settings(corpus_dir=tmp_path, index_dir=tmp_path / "index",
                         vector_uri="http://127.0.0.1:9", vector_timeout=2)  # fmt: skip

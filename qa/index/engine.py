@@ -36,6 +36,11 @@ from qa.settings import Settings
 _NO_YEAR = -1  # Milvus scalars are not nullable here: -1 stands for "no year"
 _ID_LENGTH = 512
 _BATCH = 2000  # rows per insert call (the gRPC message limit is 64 MB)
+# IVF_FLAT is built per segment (~55 k rows each on a default server): 1024 lists is about
+# 4·√rows, as qa's own IVF (qa.index.dense); 32 lists searched hold ~1,700 rows a segment,
+# enough for 200 candidates.
+_IVF_BUILD = {"nlist": 1024}
+_IVF_SEARCH = {"nprobe": 32}
 
 
 class EngineUnavailable(UserError):
@@ -78,10 +83,11 @@ def _filter(years: list[int] | None, versions: list[str] | None) -> str:
 class VectorEngine:
     """Passage and sentence vectors of one index, kept in a Milvus engine."""
 
-    def __init__(self, client: Any, uri: str, name: str) -> None:
+    def __init__(self, client: Any, uri: str, name: str, index_type: str = "AUTOINDEX") -> None:
         self.client = client
         self.uri = uri
         self.names = {part: f"{name}_{part}" for part in ("passages", "sentences", "documents")}
+        self.index_type = index_type
 
     @classmethod
     def open(cls, settings: Settings) -> VectorEngine:
@@ -91,16 +97,30 @@ class VectorEngine:
         uri = settings.vector_uri
         with _engine_errors(uri):
             client = MilvusClient(uri=uri, timeout=settings.vector_timeout)
-        return cls(client, uri, settings.vector_collection)
+        return cls(client, uri, settings.vector_collection, settings.vector_index)
 
     def close(self) -> None:
         self.client.close()
 
     # -- collections ------------------------------------------------------------------
 
+    def index_matches(self) -> bool:
+        """Whether the vector collections (if any) carry the index ``vector_index`` names."""
+        with _engine_errors(self.uri):
+            for part in ("passages", "sentences"):
+                name = self.names[part]
+                if not self.client.has_collection(name):
+                    continue
+                if self.client.describe_index(name, "vec").get("index_type") != self.index_type:
+                    return False
+        return True
+
     def _ensure(self, dim: int) -> None:
         from pymilvus import DataType
 
+        if not self.index_matches():  # another index type: made anew, every row re-sent
+            for name in self.names.values():
+                self.client.drop_collection(name)
         for part, name in self.names.items():
             if self.client.has_collection(name):
                 continue
@@ -116,9 +136,11 @@ class VectorEngine:
                 schema.add_field("version", DataType.VARCHAR, max_length=64)
                 schema.add_field("vec", DataType.FLOAT_VECTOR, dim=dim)
             index = self.client.prepare_index_params()
-            # AUTOINDEX: the engine picks (flat in Lite, HNSW/IVF on a server); inner product
-            # on normalised vectors is the cosine, as in the FAISS path.
-            index.add_index("vec", index_type="AUTOINDEX", metric_type="IP")
+            # Inner product on normalised vectors is the cosine, as in the FAISS path. The
+            # documents' placeholder vector gets the engine's own choice.
+            kind = self.index_type if part != "documents" else "AUTOINDEX"
+            params = _IVF_BUILD if kind == "IVF_FLAT" else {}
+            index.add_index("vec", index_type=kind, metric_type="IP", params=params)
             self.client.create_collection(name, schema=schema, index_params=index)
 
     def stored_keys(self) -> dict[str, str]:
@@ -202,6 +224,8 @@ class VectorEngine:
         name = self.names["sentences" if sentences else "passages"]
         vector = np.asarray(query, dtype=np.float32).reshape(-1).tolist()
         kwargs: dict[str, Any] = {"limit": k, "output_fields": ["passage"]}
+        if self.index_type == "IVF_FLAT":
+            kwargs["search_params"] = {"params": _IVF_SEARCH}
         if sentences:
             kwargs["group_by_field"] = "passage"  # the best sentence of each passage
         with _engine_errors(self.uri):
@@ -250,9 +274,10 @@ def sync_engine(
 
 
 def engine_holds(settings: Settings, doc_ids: set[str]) -> bool:
-    """Whether the engine holds exactly these documents (a new engine holds none)."""
+    """Whether the engine holds exactly these documents (a new engine holds none), indexed
+    as ``settings.vector_index`` says."""
     engine = VectorEngine.open(settings)
     try:
-        return set(engine.stored_keys()) == doc_ids
+        return engine.index_matches() and set(engine.stored_keys()) == doc_ids
     finally:
         engine.close()
