@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 
-.PHONY: install index model browser run serve-llm test lint bench eval eval-sets eval-retrieval load-check soak clean
+.PHONY: install index model browser run serve-llm test test-fast lint bench eval eval-sets eval-retrieval load-check soak clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -58,6 +58,11 @@ browser:
 
 test: install lint model browser
 	$(BIN)/python -m pytest
+
+# The inner loop: every test that loads neither the embedder nor the model (tests/conftest.py
+# marks the rest `slow`, and a fast run refuses to load either).
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow" -q
 
 bench: install
 	$(BIN)/python eval/bench.py

@@ -15,6 +15,45 @@ from qa.index import Index, build_index
 from qa.retrieve import Retriever
 from qa.settings import PROJECT_ROOT, Settings
 
+# Fixtures that load the real embedder or model (directly, or by building an index with the
+# embedder): a test that uses one is marked `slow` here, so `make test-fast` (-m "not slow")
+# leaves it out. A fast run refuses to load either (see _fast_runs_load_no_model): a test that
+# does so without the marker fails, naming the marker it lacks.
+HEAVY_FIXTURES = {
+    "index", "retriever", "engine_index", "tiny_settings", "llm_server", "answerer",
+    "app_url", "client", "mixed_index", "milvus_server",
+}  # fmt: skip
+NO_EMBEDDER = "fast-run-has-no-embedder"  # QA_EMBEDDER in a fast run's subprocesses
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if HEAVY_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+def _refuse(what: str):
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError(f"this test loads {what}: mark it @pytest.mark.slow")
+
+    return refuse
+
+
+@pytest.fixture(autouse=True)
+def _fast_runs_load_no_model(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
+    """In a run that deselects slow tests, loading the embedder or the model fails."""
+    fast = "not slow" in (request.config.option.markexpr or "")
+    if fast and request.node.get_closest_marker("slow") is None:
+        import qa.embedder
+        import qa.generate
+
+        monkeypatch.setattr(qa.embedder, "load_embedder", _refuse("the real embedder"))
+        monkeypatch.setattr(qa.generate, "_load_local", _refuse("the real model"))
+        monkeypatch.setenv("QA_EMBEDDER", NO_EMBEDDER)  # for the processes it starts
+    yield
+
+
 CORPUS = PROJECT_ROOT / "corpus"
 SHARED_CORPUS = PROJECT_ROOT.parent / "shared" / "corpus"
 
