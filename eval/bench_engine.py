@@ -42,11 +42,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa import retrieve  # noqa: E402
 from qa.index.cache import DocEntry  # noqa: E402
 from qa.index.engine import EngineUnavailable, VectorEngine  # noqa: E402
 from qa.index.store import Index, commit, load_index  # noqa: E402
 from qa.retrieve import Retriever  # noqa: E402
+from qa.retrieve import search as retrieve  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
 COLLECTION = "bench"

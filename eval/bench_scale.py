@@ -57,11 +57,11 @@ import faiss  # noqa: E402
 import numpy as np  # noqa: E402
 
 from eval import bench_engine  # noqa: E402
-from qa import retrieve  # noqa: E402
 from qa.index import dense as dense_index  # noqa: E402
 from qa.index.store import Index  # noqa: E402
 from qa.records import Document, Passage  # noqa: E402
 from qa.retrieve import Retrieval, Retriever  # noqa: E402
+from qa.retrieve import search as retrieve  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 from qa.tokenize import tokenize  # noqa: E402
 

@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa.evaluate import percentile  # noqa: E402
+from qa.evaluation.score import percentile  # noqa: E402
 from qa.generate.server import free_port, start_server, stop  # noqa: E402
 from qa.model_files import ensure_model_file  # noqa: E402
 from qa.settings import Settings  # noqa: E402

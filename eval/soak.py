@@ -35,7 +35,7 @@ from load_check import (  # noqa: E402
     write_report,
 )
 
-from qa.evaluate import percentile  # noqa: E402
+from qa.evaluation.score import percentile  # noqa: E402
 from qa.generate.server import stop  # noqa: E402
 
 

@@ -177,7 +177,7 @@ def _read_batch(path: Path) -> list[dict[str, Any]]:
 
 
 def _search_one(retriever: Any, item: dict[str, Any], years: list[int] | None) -> dict[str, Any]:
-    from qa.question import QuestionError, clean_question
+    from qa.retrieve.question import QuestionError, clean_question
 
     out: dict[str, Any] = {"id": item.get("id"), "question": item.get("question")}
     if "error" in item:
@@ -275,8 +275,8 @@ def evaluate(
     index: IndexOpt = None,
 ) -> None:
     """Evaluate on the question set: retrieval only, or full answers with a dated report."""
-    from qa.evalset import load_questions
-    from qa.evaluate import format_table, score_retrieval, summarise
+    from qa.evaluation.evalset import load_questions
+    from qa.evaluation.score import format_table, score_retrieval, summarise
 
     settings = _settings(corpus, index, backend=backend)
     try:
@@ -308,7 +308,7 @@ def evaluate(
 
 def _evaluate_evidence(settings: Settings, items: list[Any], as_json: bool) -> None:
     from qa.answer import Answerer
-    from qa.evaluate import score_evidence, summarise_evidence
+    from qa.evaluation.score import score_evidence, summarise_evidence
 
     answerer = Answerer(_open_index(settings), settings)  # the model is never loaded
     splits = sorted({q.split for q in items}, key=lambda name: name != "test")
@@ -334,9 +334,9 @@ def _evaluate_evidence(settings: Settings, items: list[Any], as_json: bool) -> N
 def _evaluate_answers(
     settings: Settings, items: list[Any], questions: Path, out: Path, as_json: bool
 ) -> None:
-    from qa.evaluate import score_answer, summarise_answers
+    from qa.evaluation.report import table, write_report
+    from qa.evaluation.score import score_answer, summarise_answers
     from qa.progress import steps
-    from qa.report import table, write_report
 
     answerer = _answerer(settings)
     t0 = time.perf_counter()

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.ingest.passages import without_enumerator
-from qa.query import NAME, answer_shape
 from qa.records import Hit
+from qa.retrieve.query import NAME, answer_shape
 from qa.tokenize import IDENTIFIER, tokenize
 
 COMMON_IDF = 1.3  # idf below this: in more than about a quarter of the passages

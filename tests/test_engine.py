@@ -141,7 +141,7 @@ def test_retrieval_through_the_engine_agrees_with_the_in_process_index(
     loads the index without its FAISS vectors, and the engine-backed search (same BM25 and
     fusion over its candidates) finds what the in-process index finds, within the asked
     years; the sentence similarities evidence selection reads come back from the engine."""
-    from qa.evalset import load_questions
+    from qa.evaluation.evalset import load_questions
     from qa.index import ensure_index
     from qa.retrieve import Retriever
 

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 from conftest import CORPUS
 
-from qa.evalset import KINDS, load_questions, locate
+from qa.evaluation.evalset import KINDS, load_questions, locate
 from qa.settings import PROJECT_ROOT
 
 QUESTIONS = load_questions(PROJECT_ROOT / "eval" / "questions.jsonl")
@@ -39,7 +39,7 @@ def test_question_is_well_formed(q) -> None:
 
 
 def test_locate_rejects_a_paraphrase() -> None:
-    from qa.evalset import GoldQuote
+    from qa.evaluation.evalset import GoldQuote
 
     with pytest.raises(ValueError, match="not found verbatim"):
         locate(CORPUS, GoldQuote("002_8ba637476d638c63.txt", "seventy Member States intervened"))
@@ -56,8 +56,8 @@ def test_frozen_test_part_is_large_and_blind() -> None:
 
 
 def test_funnel_is_scored_per_stage() -> None:
-    from qa.evalset import EvalQuestion, GoldQuote
-    from qa.evaluate import score_answer
+    from qa.evaluation.evalset import EvalQuestion, GoldQuote
+    from qa.evaluation.score import score_answer
 
     q = EvalQuestion("x", "numeric", "How many spoke?", True, "69 spoke.", ["69"],
                      [GoldQuote("002_8ba637476d638c63.txt", "69 Member States")])  # fmt: skip

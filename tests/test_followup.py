@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.followup import is_followup, rewrite
+from qa.retrieve.followup import is_followup, rewrite
 
 HISTORY = [
     {"role": "user", "content": "Who moderated the panel at the 2014 dialogue?"},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.question import MAX_CHARS, QuestionError, clean_question
+from qa.retrieve.question import MAX_CHARS, QuestionError, clean_question
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ import pytest
 from conftest import CIVIL_SOCIETY_2016, CONCEPT_NOTE_2016, SUMMARY_2014, SUMMARY_2017
 
 from qa.profile import CorpusProfile, load_profile
-from qa.query import parse_years
 from qa.retrieve import Retriever
+from qa.retrieve.query import parse_years
 from qa.settings import PROJECT_ROOT
 
 YEARS = [2014, 2016, 2017]

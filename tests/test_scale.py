@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import retrieve
 from qa.index import build as build_mod
 from qa.index import dense as dense_index
 from qa.index.cache import DocEntry
@@ -20,6 +19,7 @@ from qa.index.disk import build_lock
 from qa.index.store import Index, commit, load_index
 from qa.records import Document, Passage
 from qa.retrieve import Retriever
+from qa.retrieve import search as retrieve
 from qa.settings import Settings
 
 DIM = 32

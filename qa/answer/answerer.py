@@ -25,15 +25,15 @@ from qa.answer.plan import Event, Part, Plan, single_year
 from qa.answer.support import Judged, judge
 from qa.compose import reply_text
 from qa.evidence import anchors_of, idf_table, select_sources
-from qa.followup import rewrite
 from qa.generate import Generator, GeneratorUnavailable, load_generator
 from qa.index import Index
 from qa.language import corpus_languages, even_sample, foreign, name
 from qa.premise import coverage_note, misplaced_names, uncovered_year, unknown_names
 from qa.prompt import canonical, judge_messages, judge_prompt, messages, system_prompt
-from qa.question import QuestionError, clean_question
 from qa.records import Answer, Hit
 from qa.retrieve import Retrieval, Retriever
+from qa.retrieve.followup import rewrite
+from qa.retrieve.question import QuestionError, clean_question
 from qa.settings import Settings
 from qa.verify import Claim, fold, is_negative
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qa.evalset import EvalQuestion, covers, locate
-from qa.followup import rewrite
+from qa.evaluation.evalset import EvalQuestion, covers, locate
 from qa.retrieve import METHODS, Method, Retriever
+from qa.retrieve.followup import rewrite
 
 KS = (1, 3, 5, 10)
 

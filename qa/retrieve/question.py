@@ -5,7 +5,7 @@
 >>> clean_question("   ")
 Traceback (most recent call last):
 ...
-qa.question.QuestionError: the question is empty
+qa.retrieve.question.QuestionError: the question is empty
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from the question is soft: a passage from another year whose BM25 score clearly 
 in-year passage still gets a slot (that is where a false premise is corrected). An explicit
 ``years=`` filter is hard. Years the corpus does not cover are reported, not filtered on.
 What a question names (years, versions) and asks for (a person, a number) is read in
-:mod:`qa.query`.
+:mod:`qa.retrieve.query`.
 """
 
 from __future__ import annotations
@@ -19,14 +19,14 @@ from typing import Literal
 
 import numpy as np
 
-from qa.candidates import CandidateSearch, EngineCandidateSearch, Ranking
 from qa.embedder import embed
 from qa.index import Index, postings
 from qa.index import dense as dense_index
 from qa.index.engine import VectorEngine
 from qa.index.table import PassageRows
-from qa.query import ANSWER_TYPES, NAME, parse_versions, parse_years
 from qa.records import Hit
+from qa.retrieve.candidates import CandidateSearch, EngineCandidateSearch, Ranking
+from qa.retrieve.query import ANSWER_TYPES, NAME, parse_versions, parse_years
 from qa.settings import Settings
 from qa.tokenize import tokenize
 
@@ -48,7 +48,7 @@ class Retrieval:
 class _Scores:
     """Every passage's raw score under each ranker, for one question.
 
-    Over an approximate index (see :mod:`qa.candidates`) only BM25 is in ``by_method``;
+    Over an approximate index (see :mod:`qa.retrieve.candidates`) only BM25 is in ``by_method``;
     the vector rankers are ``candidates``, with the ``query`` vector to search again
     within a year, and ``shape`` flags the passages that get the answer-type boost.
     """
@@ -249,7 +249,7 @@ class Retriever:
 
     def _ranked_candidates(self, scores: _Scores, mask: np.ndarray, k: int) -> list[Hit]:
         """The same fusion over each ranker's best candidates in ``mask`` (see
-        :mod:`qa.candidates`): an approximate index is never scored in full."""
+        :mod:`qa.retrieve.candidates`): an approximate index is never scored in full."""
         assert self._candidates is not None
         rankings: dict[str, Ranking] = {}
         if "bm25" in scores.by_method:
