@@ -27,8 +27,8 @@ from qa.answer import Answerer
 from qa.errors import explain
 from qa.index import ensure_index
 from qa.ingest.formats import SUFFIXES
-from qa.render import answer_markdown, evidence_html, source_html
 from qa.serve.live import COLUMNS, LiveLibrary
+from qa.serve.render import answer_markdown, evidence_html, source_html
 from qa.settings import load_settings
 
 CSS = """

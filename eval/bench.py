@@ -28,10 +28,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa.embedder import load_embedder  # noqa: E402
 from qa.evaluation.evalset import load_questions  # noqa: E402
 from qa.evaluation.score import percentile  # noqa: E402
 from qa.index import build_index, ensure_index  # noqa: E402
+from qa.index.embedder import load_embedder  # noqa: E402
 from qa.retrieve import Retriever  # noqa: E402
 from qa.retrieve.followup import rewrite  # noqa: E402
 from qa.settings import Settings  # noqa: E402

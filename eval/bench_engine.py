@@ -347,7 +347,7 @@ def app_main(index_dir: Path, uri: str, questions_file: Path, index_type: str) -
     index = load_index(index_dir, vectors=False)
     embedder = True
     try:
-        from qa.embedder import embed, load_embedder
+        from qa.index.embedder import embed, load_embedder
 
         load_embedder(settings.embedder)
         embed(settings.embedder, ["warm up"])

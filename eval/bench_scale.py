@@ -63,7 +63,7 @@ from qa.records import Document, Passage  # noqa: E402
 from qa.retrieve import Retrieval, Retriever  # noqa: E402
 from qa.retrieve import search as retrieve  # noqa: E402
 from qa.settings import Settings  # noqa: E402
-from qa.tokenize import tokenize  # noqa: E402
+from qa.text.tokenize import tokenize  # noqa: E402
 
 DIM = 384
 WORDS_PER_PASSAGE = 60
@@ -316,7 +316,7 @@ def _ids(found: Retrieval) -> set[str]:
 def embed_time(settings: Settings) -> float | None:
     """The real embedder's time for one question (warm), or None if it is not installed."""
     try:
-        from qa.embedder import embed, load_embedder
+        from qa.index.embedder import embed, load_embedder
 
         load_embedder(settings.embedder)
     except Exception:  # the benchmark runs without it

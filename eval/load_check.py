@@ -31,8 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qa.evaluation.score import percentile  # noqa: E402
+from qa.generate.files import ensure_model_file  # noqa: E402
 from qa.generate.server import free_port, start_server, stop  # noqa: E402
-from qa.model_files import ensure_model_file  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
 QUESTIONS = [

@@ -368,7 +368,7 @@ def _evaluate_answers(
 def _answerer(settings: Settings):  # -> Answerer
     from qa.answer import Answerer
     from qa.generate import load_generator
-    from qa.model_files import ModelFileError
+    from qa.generate.files import ModelFileError
 
     index = _open_index(settings)
     try:
@@ -463,7 +463,7 @@ def chat(
 @app.command()
 def model(backend: BackendOpt = None) -> None:
     """Assemble (once) and verify the model file; show where it is."""
-    from qa.model_files import ensure_model_file
+    from qa.generate.files import ensure_model_file
 
     settings = _settings(backend=backend)
     path = ensure_model_file(settings.model_cache_dir, log=_err, progress=True)
@@ -478,8 +478,8 @@ def serve_llm(
     for app processes started with QA_LLM_URL=http://127.0.0.1:PORT/v1."""
     import os
 
+    from qa.generate.files import ensure_model_file
     from qa.generate.server import server_command
-    from qa.model_files import ensure_model_file
 
     settings = _settings()
     path = ensure_model_file(settings.model_cache_dir, log=_err, progress=True)

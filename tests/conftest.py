@@ -45,10 +45,10 @@ def _fast_runs_load_no_model(request: pytest.FixtureRequest, monkeypatch: pytest
     """In a run that deselects slow tests, loading the embedder or the model fails."""
     fast = "not slow" in (request.config.option.markexpr or "")
     if fast and request.node.get_closest_marker("slow") is None:
-        import qa.embedder
         import qa.generate
+        import qa.index.embedder
 
-        monkeypatch.setattr(qa.embedder, "load_embedder", _refuse("the real embedder"))
+        monkeypatch.setattr(qa.index.embedder, "load_embedder", _refuse("the real embedder"))
         monkeypatch.setattr(qa.generate, "_load_local", _refuse("the real model"))
         monkeypatch.setenv("QA_EMBEDDER", NO_EMBEDDER)  # for the processes it starts
     yield
@@ -139,8 +139,8 @@ def tiny_settings(tiny_corpus: Path, tmp_path: Path) -> Settings:
 def llm_server(settings: Settings, tmp_path_factory: pytest.TempPathFactory):
     """llama-cpp-python's OpenAI-compatible server on the real model, on a free loopback
     port, started once (what `make serve-llm` runs); yields its API root."""
+    from qa.generate.files import ensure_model_file
     from qa.generate.server import start_server, stop
-    from qa.model_files import ensure_model_file
 
     path = ensure_model_file(settings.model_cache_dir, log=lambda _: None)
     log = tmp_path_factory.mktemp("llm") / "server.log"

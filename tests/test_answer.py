@@ -163,7 +163,8 @@ def test_same_answer_whatever_the_casing_punctuation_or_company(answerer: Answer
 
 def test_reply_leads_only_with_what_its_quote_states(answerer: Answerer) -> None:
     """Every name and number of a lead stands in the quote printed after it."""
-    from qa.verify import fold, names_in, numbers_in
+    from qa.answer.verify import names_in, numbers_in
+    from qa.text.fold import fold
 
     for question in (
         "Who moderated the panel at the 2014 dialogue?",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-from qa.language import corpus_languages, foreign, identify
 from qa.settings import PROJECT_ROOT
-from qa.verify import fold
+from qa.text.fold import fold
+from qa.text.language import corpus_languages, foreign, identify
 
 EVAL_FILE = PROJECT_ROOT / "eval" / "questions.jsonl"
 

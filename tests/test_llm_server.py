@@ -23,8 +23,8 @@ import pytest
 
 from qa.answer import Answerer
 from qa.generate import load_generator
+from qa.generate.files import ensure_model_file
 from qa.generate.server import free_port, start_server, stop, wait_until_up
-from qa.model_files import ensure_model_file
 from qa.records import Answer
 from qa.settings import Settings
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from qa import model_files
-from qa.model_files import MODEL_SHA256, MODEL_SIZE, ModelFileError, ensure_model_file, verify
+from qa.generate import files as model_files
+from qa.generate.files import MODEL_SHA256, MODEL_SIZE, ModelFileError, ensure_model_file, verify
 from qa.settings import Settings
 
 

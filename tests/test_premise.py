@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.premise import coverage_note, misplaced_names, uncovered_year, unknown_names
+from qa.evidence.premise import coverage_note, misplaced_names, uncovered_year, unknown_names
 from qa.profile import CorpusProfile
 
 VOCAB = {"france", "mexico", "peter", "thomson", "dieng", "adama", "veto", "ghana"}

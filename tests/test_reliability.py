@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from qa.generate.files import MODEL_FILE
 from qa.generate.server import free_port
-from qa.model_files import MODEL_FILE
 from qa.settings import PROJECT_ROOT, Settings
 
 pytestmark = pytest.mark.slow

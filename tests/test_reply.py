@@ -13,10 +13,10 @@ from collections.abc import Iterator
 import pytest
 
 from qa.answer import Answerer
-from qa.compose import reply_text
+from qa.answer.compose import reply_text
+from qa.answer.verify import Claim
 from qa.records import Hit, Passage
 from qa.settings import Settings
-from qa.verify import Claim
 
 
 class Scripted:

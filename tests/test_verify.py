@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 from qa.answer.claims import backed_sentences
-from qa.evidence import Source
+from qa.answer.verify import is_negative, support
+from qa.evidence.select import Source
 from qa.records import Hit, Passage
-from qa.verify import is_negative, support
 
 
 def _source(n: int, pid: str, text: str, year: int = 2017) -> Source:

@@ -20,22 +20,23 @@ from dataclasses import replace
 from typing import Any
 
 from qa.answer.claims import backed_sentences
+from qa.answer.compose import reply_text
 from qa.answer.fallback import closest, correction, not_said, refusal
 from qa.answer.plan import Event, Part, Plan, single_year
 from qa.answer.support import Judged, judge
-from qa.compose import reply_text
-from qa.evidence import anchors_of, idf_table, select_sources
+from qa.answer.verify import Claim, is_negative
+from qa.evidence.premise import coverage_note, misplaced_names, uncovered_year, unknown_names
+from qa.evidence.prompt import canonical, judge_messages, judge_prompt, messages, system_prompt
+from qa.evidence.select import anchors_of, idf_table, select_sources
 from qa.generate import Generator, GeneratorUnavailable, load_generator
 from qa.index import Index
-from qa.language import corpus_languages, even_sample, foreign, name
-from qa.premise import coverage_note, misplaced_names, uncovered_year, unknown_names
-from qa.prompt import canonical, judge_messages, judge_prompt, messages, system_prompt
 from qa.records import Answer, Hit
 from qa.retrieve import Retrieval, Retriever
 from qa.retrieve.followup import rewrite
 from qa.retrieve.question import QuestionError, clean_question
 from qa.settings import Settings
-from qa.verify import Claim, fold, is_negative
+from qa.text.fold import fold
+from qa.text.language import corpus_languages, even_sample, foreign, name
 
 _YES_NO = re.compile(r"^\W*(?:yes|no)\b", re.I)
 _OVERRIDE = re.compile(

@@ -25,9 +25,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa.evidence import Source
+from qa.answer.verify import MIN_COVERAGE, support
+from qa.evidence.select import Source
 from qa.ingest.passages import without_enumerator
-from qa.verify import MIN_COVERAGE, support
 
 # Between the items of a lead: sentence ends, semicolons, commas, "and"/"or" between items.
 _ITEM_BREAK = re.compile(r"(?<=[.;!?])\s+|;\s*|,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+")

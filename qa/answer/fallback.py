@@ -6,9 +6,9 @@ from __future__ import annotations
 import time
 
 from qa.answer.plan import Part, Plan
+from qa.answer.verify import Claim
 from qa.records import Answer, Hit
-from qa.tokenize import tokenize
-from qa.verify import Claim
+from qa.text.tokenize import tokenize
 
 
 def refusal(question: str, message: str, reason: str, t0: float) -> Answer:

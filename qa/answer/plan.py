@@ -8,10 +8,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from qa.evidence import Source
+from qa.answer.verify import Claim
+from qa.evidence.select import Source
 from qa.records import Answer
 from qa.retrieve import Retrieval
-from qa.verify import Claim
 
 _YEAR_LIST = re.compile(
     r"\b(?:19|20)\d\d(?:\s*(?:,|and|vs\.?|versus|to|or|&|-|–)\s*(?:in\s+)?(?:19|20)\d\d)+\b"

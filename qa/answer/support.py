@@ -21,10 +21,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from qa.answer.plan import Part
+from qa.answer.verify import Claim
+from qa.evidence.prompt import canonical, judge_messages
 from qa.generate import Generator
-from qa.prompt import canonical, judge_messages
 from qa.records import Hit
-from qa.verify import Claim
 
 
 @dataclass(frozen=True)

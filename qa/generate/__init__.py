@@ -86,7 +86,7 @@ def load_generator(
         from qa.generate.remote import OpenAIGenerator
 
         return OpenAIGenerator.from_settings(settings)
-    from qa.model_files import ensure_model_file
+    from qa.generate.files import ensure_model_file
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     path = ensure_model_file(settings.model_cache_dir, log, progress)

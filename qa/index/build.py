@@ -49,7 +49,7 @@ from qa.ingest.passages import split_passages
 from qa.profile import CorpusProfile, load_profile
 from qa.progress import Steps, steps
 from qa.settings import Settings
-from qa.tokenize import tokenize
+from qa.text.tokenize import tokenize
 
 Log = Callable[[str], None]
 # How the per-document entries are assembled (BM25 text, fusion inputs): a change re-assembles
@@ -62,12 +62,12 @@ def pipeline_hash() -> str:
     import qa.ingest
     import qa.profile
     import qa.records
-    import qa.tokenize
+    import qa.text.tokenize
 
     h = hashlib.sha256()
     for path in sorted(Path(qa.ingest.__file__).parent.glob("*.py")):
         h.update(path.read_bytes())
-    for module in (qa.tokenize, qa.records, qa.profile):
+    for module in (qa.text.tokenize, qa.records, qa.profile):
         h.update(Path(module.__file__).read_bytes())
     return h.hexdigest()[:16]
 

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from qa.embedder import embed
 from qa.index.cache import DocEntry
+from qa.index.embedder import embed
 from qa.records import Passage
 from qa.settings import Settings
 

@@ -19,16 +19,16 @@ from typing import Literal
 
 import numpy as np
 
-from qa.embedder import embed
 from qa.index import Index, postings
 from qa.index import dense as dense_index
+from qa.index.embedder import embed
 from qa.index.engine import VectorEngine
 from qa.index.table import PassageRows
 from qa.records import Hit
 from qa.retrieve.candidates import CandidateSearch, EngineCandidateSearch, Ranking
 from qa.retrieve.query import ANSWER_TYPES, NAME, parse_versions, parse_years
 from qa.settings import Settings
-from qa.tokenize import tokenize
+from qa.text.tokenize import tokenize
 
 Method = Literal["hybrid", "bm25", "dense"]
 METHODS: tuple[Method, ...] = ("dense", "bm25", "hybrid")

@@ -14,11 +14,11 @@ each; the support judge (:mod:`qa.answer.support`) then decides whether the quot
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from qa.ingest.passages import sentence_spans, without_enumerator
-from qa.tokenize import IDENTIFIER, tokenize
+from qa.text.fold import fold
+from qa.text.tokenize import IDENTIFIER, tokenize
 
 MIN_COVERAGE = 0.5
 
@@ -52,12 +52,6 @@ class Claim:
     text: str
     source: int
     quote: str
-
-
-def fold(text: str) -> str:
-    """Lower-case, accent-free text for name matching (Šimonović ~ Simonovic)."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
 
 
 def is_negative(draft: str) -> bool:

@@ -20,8 +20,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from qa.answer.verify import Claim
 from qa.records import Citation, Document, Hit
-from qa.verify import Claim
 
 
 def reply_text(

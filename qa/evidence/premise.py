@@ -16,10 +16,10 @@ import re
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 
-from qa.evidence import COMMON_IDF
+from qa.evidence.select import COMMON_IDF
 from qa.profile import CorpusProfile
-from qa.tokenize import tokenize
-from qa.verify import fold
+from qa.text.fold import fold
+from qa.text.tokenize import tokenize
 
 _DIALOGUE = re.compile(r"\b(dialogues?|meetings?|sessions?|debates?|event|summit)\b", re.I)
 _WORD = r"[A-Z][A-Za-z0-9-]*[a-z][A-Za-z0-9-]*"  # "GA's" is no name; "China's" is "China"

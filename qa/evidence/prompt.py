@@ -4,7 +4,7 @@ question come after it, the question last and once."""
 
 from __future__ import annotations
 
-from qa.evidence import Source
+from qa.evidence.select import Source
 
 # No "say NOT IN SOURCES" instruction: with one, this 1.5B model declined half of the
 # answerable questions (measured on eval/); abstention is decided around it, and by asking it

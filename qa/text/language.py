@@ -26,7 +26,7 @@ from typing import TypeVar
 import pycountry
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-from qa.verify import fold
+from qa.text.fold import fold
 
 # A question is foreign when identified at least this surely as another language...
 MIN_CONFIDENCE = 0.7

@@ -17,7 +17,7 @@ import numpy as np
 from qa.ingest.passages import without_enumerator
 from qa.records import Hit
 from qa.retrieve.query import NAME, answer_shape
-from qa.tokenize import IDENTIFIER, tokenize
+from qa.text.tokenize import IDENTIFIER, tokenize
 
 COMMON_IDF = 1.3  # idf below this: in more than about a quarter of the passages
 
