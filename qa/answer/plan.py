@@ -12,10 +12,9 @@ from qa.answer.verify import Claim
 from qa.evidence.select import Source
 from qa.records import Answer
 from qa.retrieve import Retrieval
+from qa.text.patterns import YEAR, YEAR_RE
 
-_YEAR_LIST = re.compile(
-    r"\b(?:19|20)\d\d(?:\s*(?:,|and|vs\.?|versus|to|or|&|-|–)\s*(?:in\s+)?(?:19|20)\d\d)+\b"
-)
+_YEAR_LIST = re.compile(rf"\b{YEAR}(?:\s*(?:,|and|vs\.?|versus|to|or|&|-|–)\s*(?:in\s+)?{YEAR})+\b")
 
 
 def single_year(question: str, year: int) -> str:
@@ -28,7 +27,7 @@ def single_year(question: str, year: int) -> str:
     """
     single = _YEAR_LIST.sub(str(year), question)
     if single == question:  # years scattered in the sentence: name just this one
-        single = re.sub(r"\b(?:19|20)\d\d\b", str(year), question)
+        single = YEAR_RE.sub(str(year), question)
     return single
 
 

@@ -17,11 +17,12 @@ import numpy as np
 from qa.ingest.passages import without_enumerator
 from qa.records import Hit
 from qa.retrieve.query import NAME, answer_shape
+from qa.text.patterns import YEAR
 from qa.text.tokenize import IDENTIFIER, tokenize
 
 COMMON_IDF = 1.3  # idf below this: in more than about a quarter of the passages
 
-_YEAR = re.compile(r"(?:19|20)\d\d")
+_YEAR = re.compile(YEAR)
 
 
 @dataclass(frozen=True)

@@ -58,16 +58,19 @@ ASSEMBLY = 2  # 2: corpus facts stored (qa.index.facts)
 
 
 def pipeline_hash() -> str:
-    """A digest of the code that turns files into indexed passages: a change rebuilds."""
+    """A digest of the code that turns files into indexed passages: a change rebuilds.
+    That is every module of ``qa/ingest/`` and ``qa/text/`` (the patterns and tokens they
+    read text with), the records and the corpus profile."""
     import qa.ingest
     import qa.profile
     import qa.records
-    import qa.text.tokenize
+    import qa.text
 
     h = hashlib.sha256()
-    for path in sorted(Path(qa.ingest.__file__).parent.glob("*.py")):
-        h.update(path.read_bytes())
-    for module in (qa.text.tokenize, qa.records, qa.profile):
+    for package in (qa.ingest, qa.text):
+        for path in sorted(Path(package.__file__).parent.glob("*.py")):
+            h.update(path.read_bytes())
+    for module in (qa.records, qa.profile):
         h.update(Path(module.__file__).read_bytes())
     return h.hexdigest()[:16]
 

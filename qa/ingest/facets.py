@@ -20,12 +20,11 @@ from datetime import date, datetime
 from typing import Any
 
 from qa.profile import CorpusProfile
+from qa.text.patterns import MONTHS, YEAR, YEAR_RE
 
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-_DATE = re.compile(
-    rf"\b(?:\d{{1,2}}\s+(?:{_MONTHS})|(?:{_MONTHS})\s+\d{{1,2}},?)\s+((?:19|20)\d\d)\b"
-)
-_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
+_MONTHS = MONTHS
+_DATE = re.compile(rf"\b(?:\d{{1,2}}\s+(?:{_MONTHS})|(?:{_MONTHS})\s+\d{{1,2}},?)\s+({YEAR})\b")
+_YEAR = YEAR_RE
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 _HEADING = re.compile(r"^#{1,3}\s+(.+)$", re.M)
 # "Version 2.0", "version 3", "Release 4.19", "v1.2.0": in a document's head or a question.

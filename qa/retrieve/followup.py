@@ -32,8 +32,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from qa.profile import CorpusProfile
+from qa.text.patterns import YEAR_RE
 
-_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
+_YEAR = YEAR_RE
 _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "a": 1}
 _RELATIVE = re.compile(
     r"\b(?:(?P<n>\d+|one|two|three|four|five|a)\s+years?\s+(?P<dir>later|after|on|earlier|before)"

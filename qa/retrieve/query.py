@@ -14,8 +14,9 @@ import re
 
 from qa.ingest.facets import VERSION
 from qa.profile import CorpusProfile
+from qa.text.patterns import MONTHS, YEAR, YEAR_RE
 
-_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
+_YEAR = YEAR_RE
 
 # What kind of answer a question asks for, and what such an answer looks like in a passage.
 ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
@@ -26,7 +27,7 @@ ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
         re.compile(r"\bhow (?:many|much|big|large|long)\b|\bnumber of\b", re.I),
         re.compile(
-            r"\b(?!(?:19|20)\d\d\b)\d+\b|\b(?:one|two|three|four|five|six|seven|eight|nine|"
+            rf"\b(?!{YEAR}\b)\d+\b|\b(?:one|two|three|four|five|six|seven|eight|nine|"
             r"ten|twenty|thirty|forty|fifty|hundred)\b",
             re.I,
         ),
@@ -34,8 +35,7 @@ ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
         re.compile(r"\bwhen\b|\bwhat (?:date|day|time)s?\b|\bwhich (?:date|day)s?\b", re.I),
         re.compile(
-            r"\b\d{1,2}:\d\d\b|\b\d{1,2}\s+(?:January|February|March|April|May|June|July|"
-            r"August|September|October|November|December)\b|\b(?:Monday|Tuesday|Wednesday|"
+            rf"\b\d{{1,2}}:\d\d\b|\b\d{{1,2}}\s+(?:{MONTHS})\b|\b(?:Monday|Tuesday|Wednesday|"
             r"Thursday|Friday|Saturday|Sunday)\b"
         ),
     ),
