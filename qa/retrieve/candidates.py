@@ -29,6 +29,7 @@ from qa.index import Index
 from qa.index import dense as dense_index
 from qa.index.engine import VectorEngine
 from qa.index.table import PassageRows
+from qa.retrieve.fusion import fuse, no_vote
 from qa.settings import Settings
 
 
@@ -138,22 +139,18 @@ class CandidateSearch:
         """
         union = np.unique(np.concatenate([r.rows for r in rankings.values()] or [[]]))
         union = union.astype(np.int64)
-        fused = np.zeros(len(union))
         ranks: dict[str, np.ndarray] = {}
+        own = np.zeros(len(union))
         for name, ranking in rankings.items():
             rank = np.full(len(union), self.size + 1, dtype=np.int64)
             if name == "bm25" and bm25 is not None:
-                rank[bm25[union] <= 0] = allowed + 1  # no shared term: no vote
-            rank[np.searchsorted(union, ranking.rows)] = np.arange(1, len(ranking.rows) + 1)
+                no_vote(rank, bm25[union], allowed)
+            at = np.searchsorted(union, ranking.rows)
+            rank[at] = np.arange(1, len(ranking.rows) + 1)
+            own[at] = ranking.scores  # kept if this is the only ranker
             ranks[name] = rank
-            fused += weights[name] / (self.settings.rrf_k + rank)
-        if len(rankings) == 1:
-            ranking = next(iter(rankings.values()))
-            fused = np.zeros(len(union))
-            fused[np.searchsorted(union, ranking.rows)] = ranking.scores
-        elif shape is not None:
-            fused = fused * (1.0 + self.settings.answer_type_boost * shape[union])
-        return Fused(union, fused, ranks)
+        boost = None if shape is None else 1.0 + self.settings.answer_type_boost * shape[union]
+        return Fused(union, fuse(ranks, weights, self.settings.rrf_k, own, boost), ranks)
 
     def sentence_similarities(self, query: np.ndarray, rows: list[int]) -> list[np.ndarray]:
         """The query's cosine with each sentence of the passages ``rows``.

@@ -26,6 +26,7 @@ from qa.index.engine import VectorEngine
 from qa.index.table import PassageRows
 from qa.records import Hit
 from qa.retrieve.candidates import CandidateSearch, EngineCandidateSearch, Ranking
+from qa.retrieve.fusion import fuse, no_vote
 from qa.retrieve.query import ANSWER_TYPES, NAME, parse_versions, parse_years
 from qa.settings import Settings
 from qa.text.tokenize import tokenize
@@ -221,22 +222,17 @@ class Retriever:
         if self._candidates is not None:
             return self._ranked_candidates(scores, mask, k)
         allowed = np.flatnonzero(mask)
-        weights = self._weights()
-        fused = np.zeros(len(allowed))
         ranks: dict[str, np.ndarray] = {}
         for name, values in scores.by_method.items():
             sub = values[allowed]
-            order = np.argsort(-sub, kind="stable")
             rank = np.empty(len(allowed), dtype=np.int64)
-            rank[order] = np.arange(1, len(allowed) + 1)
+            rank[np.argsort(-sub, kind="stable")] = np.arange(1, len(allowed) + 1)
             if name == "bm25":
-                rank[sub <= 0] = len(allowed) + 1  # no shared term: no vote
+                no_vote(rank, sub, len(allowed))
             ranks[name] = rank
-            fused += weights[name] / (self.settings.rrf_k + rank)
-        if len(scores.by_method) == 1:  # a single method keeps its own scores
-            fused = next(iter(scores.by_method.values()))[allowed].astype(float)
-        if scores.boost is not None and len(scores.by_method) > 1:
-            fused = fused * scores.boost[allowed]
+        own = next(iter(scores.by_method.values()))[allowed]
+        boost = None if scores.boost is None else scores.boost[allowed]
+        fused = fuse(ranks, self._weights(), self.settings.rrf_k, own, boost)
         best = np.argsort(-fused, kind="stable")[:k]
         return [
             Hit(
