@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from qa.ingest.passages import sentence_spans, without_enumerator
 from qa.text.fold import fold
+from qa.text.numbers import number_words
 from qa.text.tokenize import IDENTIFIER, tokenize
 
 MIN_COVERAGE = 0.5
@@ -59,31 +60,19 @@ def is_negative(draft: str) -> bool:
     return bool(_NEGATIVE.search(draft))
 
 
-_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-          "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-          "eighteen", "nineteen", "twenty"]  # fmt: skip
-_TENS = {30: "thirty", 40: "forty", 50: "fifty", 60: "sixty", 70: "seventy", 80: "eighty",
-         90: "ninety", 100: "hundred"}  # fmt: skip
-_ORDINALS = ["", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
-             "ninth", "tenth"]  # fmt: skip
-
-
 def number_forms(number: str) -> list[str]:
     """Ways a source may write a number: 8 → 8, eight, eighth. "first" is no form of 1: it
     is as often an order as a count ("the first lines").
 
-    >>> number_forms("8"), number_forms("1")
-    (['8', 'eight', 'eighth'], ['1', 'one'])
+    >>> number_forms("8"), number_forms("1"), number_forms("73")
+    (['8', 'eight', 'eighth'], ['1', 'one'], ['73', 'seventy-three', 'seventy-third'])
     """
     forms = [number]
     if number.isdigit():
         n = int(number)
-        if n < len(_WORDS):
-            forms.append(_WORDS[n])
-        if n in _TENS:
-            forms.append(_TENS[n])
-        if 1 < n < len(_ORDINALS):
-            forms.append(_ORDINALS[n])
+        forms += number_words(n)
+        if n > 1:
+            forms += number_words(n, ordinal=True)
     return forms
 
 

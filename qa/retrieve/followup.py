@@ -32,12 +32,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from qa.profile import CorpusProfile
+from qa.text.numbers import NUMBER_WORDS, word_value
 from qa.text.patterns import YEAR_RE
 
 _YEAR = YEAR_RE
-_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "a": 1}
 _RELATIVE = re.compile(
-    r"\b(?:(?P<n>\d+|one|two|three|four|five|a)\s+years?\s+(?P<dir>later|after|on|earlier|before)"
+    rf"\b(?:(?P<n>\d+|{NUMBER_WORDS}|a)\s+years?\s+(?P<dir>later|after|on|earlier|before)"
     r"|(?P<next>the\s+(?:following|next)\s+year(?:'s)?|next\s+year(?:'s)?"
     r"|the\s+year\s+(?:after|later)(?:\s+that)?)"
     r"|(?P<prev>the\s+(?:previous|preceding|prior)\s+year(?:'s)?|the\s+year\s+before(?:\s+that)?))\b",
@@ -124,7 +124,7 @@ def _shift(question: str, previous_years: list[int], profile: CorpusProfile | No
         delta = -1
     else:
         n = m.group("n").lower()
-        delta = int(n) if n.isdigit() else _NUMBERS[n]
+        delta = int(n) if n.isdigit() else (1 if n == "a" else word_value(n) or 0)
         if m.group("dir").lower() in ("earlier", "before"):
             delta = -delta
     return [y + delta for y in previous_years]

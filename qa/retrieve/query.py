@@ -14,6 +14,7 @@ import re
 
 from qa.ingest.facets import VERSION
 from qa.profile import CorpusProfile
+from qa.text.numbers import NUMBER_WORDS
 from qa.text.patterns import MONTHS, YEAR, YEAR_RE
 
 _YEAR = YEAR_RE
@@ -27,8 +28,7 @@ ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
         re.compile(r"\bhow (?:many|much|big|large|long)\b|\bnumber of\b", re.I),
         re.compile(
-            rf"\b(?!{YEAR}\b)\d+\b|\b(?:one|two|three|four|five|six|seven|eight|nine|"
-            r"ten|twenty|thirty|forty|fifty|hundred)\b",
+            rf"\b(?!{YEAR}\b)\d+\b|\b(?:{NUMBER_WORDS})\b",
             re.I,
         ),
     ),
