@@ -122,6 +122,7 @@ def test_cited_answer_from_the_pdf_names_its_page(mixed_index: Index, mixed_sett
     assert all("page" in p for p in result["passages"])
 
 
+@pytest.mark.slow  # builds an index: the real embedder
 def test_a_question_naming_a_version_searches_that_version(tmp_path: Path) -> None:
     folder = tmp_path / "manuals"
     folder.mkdir()
@@ -220,6 +221,7 @@ def test_an_options_table_keeps_each_option_beside_its_description() -> None:
     assert "--no-tls | Do not use TLS for any connection at all." in text
 
 
+@pytest.mark.slow  # builds an index: the real embedder
 def test_a_pdf_with_a_damaged_page_is_indexed_from_the_rest_with_a_warning_naming_it(
     tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:

@@ -64,8 +64,8 @@ def number_forms(number: str) -> list[str]:
     """Ways a source may write a number: 8 → 8, eight, eighth. "first" is no form of 1: it
     is as often an order as a count ("the first lines").
 
-    >>> number_forms("8"), number_forms("1"), number_forms("73")
-    (['8', 'eight', 'eighth'], ['1', 'one'], ['73', 'seventy-three', 'seventy-third'])
+    >>> number_forms("8"), number_forms("1"), number_forms("42")
+    (['8', 'eight', 'eighth'], ['1', 'one'], ['42', 'forty-two', 'forty-second'])
     """
     forms = [number]
     if number.isdigit():

@@ -4,10 +4,10 @@ matched to a text that spells it, and a spelt number is read back.
 Words are made for 0 to 100 (beyond that, texts write digits), cardinals and ordinals;
 "hundred" alone counts as 100.
 
->>> number_words(73), number_words(8, ordinal=True), number_words(100)
-(['seventy-three'], ['eighth'], ['one hundred', 'hundred'])
->>> word_value("Seventy-three"), word_value("twenty first"), word_value("walk")
-(73, None, None)
+>>> number_words(42), number_words(8, ordinal=True), number_words(100)
+(['forty-two'], ['eighth'], ['one hundred', 'hundred'])
+>>> word_value("Forty-two"), word_value("twenty first"), word_value("walk")
+(42, None, None)
 >>> re.fullmatch(NUMBER_WORDS, "forty-two", re.I) is not None
 True
 """
@@ -44,5 +44,5 @@ def word_value(word: str) -> int | None:
     return _cardinals().get(word.lower())
 
 
-# Any cardinal word, longest first so that "seventy-three" is matched whole.
+# Any cardinal word, longest first so that "forty-two" is matched whole.
 NUMBER_WORDS = "|".join(sorted(map(re.escape, _cardinals()), key=len, reverse=True))
