@@ -205,6 +205,8 @@ def test_corpus_facts_are_stored_with_the_index_and_read_back(index, settings: S
     assert loaded.facts == derived
     assert sorted(loaded.facts.year_terms) == [2014, 2016, 2017]
     assert "veto" in loaded.facts.year_terms[2016]
+    assert loaded.facts.languages == {"en"}
+    assert {"dieng", "simonovic", "responsibility"} <= loaded.facts.vocabulary  # folded
 
 
 def test_an_index_committed_without_facts_still_loads(tiny_settings: Settings) -> None:

@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import json
-import re
 
 from qa.settings import PROJECT_ROOT
-from qa.text.fold import fold
 from qa.text.language import corpus_languages, foreign, identify
 
 EVAL_FILE = PROJECT_ROOT / "eval" / "questions.jsonl"
 
 
-def _vocabulary(index) -> set[str]:
-    """The words of the passages and titles, as the Answerer collects them."""
-    words = [w for p in index.passages for w in re.findall(r"[\w’']+", p.text)]
-    words += [w for d in index.documents.values() for w in re.findall(r"\w+", d.title)]
-    return {fold(w) for w in words}
-
-
 def test_the_shipped_corpus_is_english_and_no_eval_question_is_foreign(index) -> None:
     languages = corpus_languages([p.text for p in index.passages])
-    assert languages == {"en"}
-    vocabulary = _vocabulary(index)
+    assert languages == {"en"} == index.facts.languages  # as the index stores it
+    vocabulary = index.facts.vocabulary  # what the Answerer reads
     questions = [json.loads(line)["question"] for line in EVAL_FILE.read_text().splitlines()]
     assert len(questions) > 100
     flagged = [q for q in questions if foreign(q, languages, vocabulary)]
@@ -30,7 +21,7 @@ def test_the_shipped_corpus_is_english_and_no_eval_question_is_foreign(index) ->
 
 
 def test_questions_in_other_languages_are_named(index) -> None:
-    vocabulary = _vocabulary(index)
+    vocabulary = index.facts.vocabulary
     asked = {
         "Qui était le modérateur du dialogue de 2014 ?": "French",
         "Combien d'États membres ont pris la parole en 2014 ?": "French",

@@ -35,8 +35,7 @@ from qa.retrieve import Retrieval, Retriever
 from qa.retrieve.followup import rewrite
 from qa.retrieve.question import QuestionError, clean_question
 from qa.settings import Settings
-from qa.text.fold import fold
-from qa.text.language import corpus_languages, even_sample, foreign, name
+from qa.text.language import foreign, name
 
 _YES_NO = re.compile(r"^\W*(?:yes|no)\b", re.I)
 _OVERRIDE = re.compile(
@@ -58,11 +57,9 @@ class Answerer:
         self.retriever = Retriever(index, settings)
         self._generator = generator
         self.idf = idf_table(self.retriever.document_frequencies(), len(index.passages))
-        self.vocabulary = {
-            fold(w) for p in index.passages for w in re.findall(r"[\w’']+", p.text)
-        } | {fold(w) for d in index.documents.values() for w in re.findall(r"\w+", d.title)}
-        # Only the sampled passages are read (a loaded index reads passages from disk).
-        self.languages = corpus_languages([p.text for p in even_sample(index.passages)])
+        # Derived when the index was built (qa.index.facts), not per Answerer.
+        self.vocabulary = index.facts.vocabulary
+        self.languages = set(index.facts.languages)
         self.year_tokens = self.retriever.year_tokens()
         self.kinds = {d.id: d.kind for d in index.documents.values()}
         self.system = system_prompt(self.profile.description)

@@ -60,7 +60,7 @@ def _rare_tokens(name: str, idf: dict[str, float]) -> set[str]:
     return set(tokenize([" ".join(w for w in name.split() if not _generic(w, idf))])[0])
 
 
-def unknown_names(question: str, vocabulary: set[str], idf: dict[str, float]) -> list[str]:
+def unknown_names(question: str, vocabulary: AbstractSet[str], idf: dict[str, float]) -> list[str]:
     """Capitalised names in the question that occur nowhere in the corpus (a name with a
     release number, "GPLv3", is known when its stem is).
 

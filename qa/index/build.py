@@ -54,7 +54,7 @@ from qa.text.tokenize import tokenize
 Log = Callable[[str], None]
 # How the per-document entries are assembled (BM25 text, fusion inputs): a change re-assembles
 # the index from the cache without re-embedding anything.
-ASSEMBLY = 2  # 2: corpus facts stored (qa.index.facts)
+ASSEMBLY = 3  # 3: corpus facts stored (qa.index.facts): year terms, vocabulary, languages
 
 
 def pipeline_hash() -> str:

@@ -1,17 +1,24 @@
 """Facts about the corpus derived once, when the index is committed, and stored beside it.
 
-Each year's vocabulary (every BM25 term of that year's passages) tells the answering
-stage whether a name the question pairs with a year appears in that year at all. Finding
-it walks every posting of the BM25 index: done at start-up, that walk read the whole
-memory-mapped postings file into the app's memory (about 0.3 GB at a million passages)
-and took seconds; stored at commit time, a start reads one small file instead.
+- Each year's vocabulary (every BM25 term of that year's passages) tells the answering
+  stage whether a name the question pairs with a year appears in that year at all. Finding
+  it walks every posting of the BM25 index: done at start-up, that walk read the whole
+  memory-mapped postings file into the app's memory (about 0.3 GB at a million passages).
+- The corpus' words (folded: :func:`qa.text.fold.fold`) and its languages tell whether a
+  question is in a language the corpus is not, and which of its names the corpus never
+  mentions. They took a pass over every passage per Answerer, and per upload.
+
+Stored at commit time, a start reads one small file instead.
 
 >>> import bm25s
 >>> model = bm25s.BM25()
 >>> model.index([["veto", "restraint"], ["veto"], ["panel"]], show_progress=False)
->>> facts = derive(model, [2014, 2016, None])
+>>> texts = ["Veto restraint.", "The veto.", "A panel met."]
+>>> facts = derive(model, [2014, 2016, None], texts, ["Summary"])
 >>> sorted(facts.year_terms[2014]), sorted(facts.year_terms[2016])
 (['restraint', 'veto'], ['veto'])
+>>> sorted(facts.vocabulary)
+['a', 'met', 'panel', 'restraint', 'summary', 'the', 'veto']
 >>> from_bytes(to_bytes(facts)) == facts
 True
 """
@@ -19,13 +26,16 @@ True
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import bm25s
 import numpy as np
 
 from qa.index import postings
+from qa.text.fold import fold
+from qa.text.language import corpus_languages
 
 _NO_YEAR = -1
 
@@ -35,22 +45,44 @@ class CorpusFacts:
     """What the index knows of its corpus as a whole (see the module docstring)."""
 
     year_terms: dict[int, frozenset[str]]
+    vocabulary: frozenset[str]  # folded words of the passages and titles
+    languages: frozenset[str]  # ISO 639-1 codes
 
 
-def derive(model: bm25s.BM25, years: Iterable[int | None]) -> CorpusFacts:
-    """The facts of a BM25 model whose passages have these years (None: undated)."""
+_PASSAGE_WORD = re.compile(r"[\w’']+")
+_TITLE_WORD = re.compile(r"\w+")
+
+
+def derive(
+    model: bm25s.BM25,
+    years: Iterable[int | None],
+    texts: Sequence[str],
+    titles: Iterable[str],
+) -> CorpusFacts:
+    """The facts of a corpus: its BM25 model, and each passage's year (None: undated) and
+    text, and its documents' titles."""
     labels = np.fromiter((_NO_YEAR if y is None else y for y in years), dtype=np.int64)
     by_label = postings.vocabulary_by(model, labels)
-    return CorpusFacts({y: frozenset(t) for y, t in by_label.items() if y != _NO_YEAR})
+    raw = {w for text in texts for w in _PASSAGE_WORD.findall(text)}
+    raw |= {w for title in titles for w in _TITLE_WORD.findall(title)}
+    words = {fold(w) for w in raw}  # each distinct word folded once
+    return CorpusFacts(
+        {y: frozenset(t) for y, t in by_label.items() if y != _NO_YEAR},
+        frozenset(words),
+        frozenset(corpus_languages(texts)),
+    )
 
 
 def to_bytes(facts: CorpusFacts) -> bytes:
-    """JSON, terms sorted: the same facts always give the same bytes (a content hash)."""
+    """JSON, sets sorted: the same facts always give the same bytes (a content hash)."""
     terms = {str(y): sorted(t) for y, t in sorted(facts.year_terms.items())}
-    return json.dumps({"year_terms": terms}, ensure_ascii=False).encode()
+    data = {"year_terms": terms, "vocabulary": sorted(facts.vocabulary),
+            "languages": sorted(facts.languages)}  # fmt: skip
+    return json.dumps(data, ensure_ascii=False).encode()
 
 
 def from_bytes(data: bytes) -> CorpusFacts:
     """Read what :func:`to_bytes` wrote (a ValueError or KeyError if it is not that)."""
     raw = json.loads(data)
-    return CorpusFacts({int(y): frozenset(t) for y, t in raw["year_terms"].items()})
+    terms = {int(y): frozenset(t) for y, t in raw["year_terms"].items()}
+    return CorpusFacts(terms, frozenset(raw["vocabulary"]), frozenset(raw["languages"]))

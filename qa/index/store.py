@@ -17,6 +17,7 @@ import platform
 import shutil
 from collections import Counter
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
@@ -89,7 +90,13 @@ class Index:
         committed before they were stored)."""
         if self.stored_facts is not None:
             return self.stored_facts
-        return corpus_facts.derive(self.bm25, (p.year for p in self.passages))
+        years: list[int | None] = []
+        texts: list[str] = []
+        for p in self.passages:  # one pass (a loaded index reads them from disk)
+            years.append(p.year)
+            texts.append(p.text)
+        titles = (d.title for d in self.documents.values())
+        return corpus_facts.derive(self.bm25, years, texts, titles)
 
     @cached_property
     def passage_counts(self) -> Counter[str]:
@@ -233,7 +240,8 @@ def load_index(index_dir: Path, vectors: bool = True) -> Index:
         _verify(index_dir, files, (*roles, "facts") if stored else roles)
         facts = None
         if stored:
-            facts = corpus_facts.from_bytes((index_dir / files["facts"]["path"]).read_bytes())
+            with suppress(ValueError, KeyError, TypeError):  # an older form: derived instead
+                facts = corpus_facts.from_bytes((index_dir / files["facts"]["path"]).read_bytes())
         documents, source, passages = PassageTable.open(index_dir / files["passages"]["path"])
         dense = sentences = None
         if vectors:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 from typing import TypeVar
 
@@ -88,7 +89,7 @@ def corpus_languages(texts: Sequence[str], sample: int = SAMPLE) -> set[str]:
     return {code for code, n in counts.items() if n >= MIN_SHARE * len(picked)}
 
 
-def foreign(question: str, languages: set[str], vocabulary: set[str]) -> str | None:
+def foreign(question: str, languages: AbstractSet[str], vocabulary: AbstractSet[str]) -> str | None:
     """The name of the question's language when it is surely not one of ``languages`` and
     the corpus' ``vocabulary`` (words as :func:`qa.verify.fold` leaves them) holds few of its
     words; else None."""
