@@ -10,13 +10,11 @@ from pathlib import Path
 
 import pytest
 
+import app as qa_app
 from qa.answer import Answerer
 from qa.generate import load_generator
 from qa.index import build_index
-from qa.settings import PROJECT_ROOT, Settings
-
-sys.path.insert(0, str(PROJECT_ROOT))
-import app as qa_app
+from qa.settings import Settings
 
 pytestmark = pytest.mark.slow
 

@@ -5,8 +5,10 @@ model is the default for a laptop; setting ``QA_LLM_URL`` sends generation to a 
 that many app processes can share (llama.cpp's server, vLLM, Ollama, …). Models load once
 per process and are shared (cached loaders).
 
->>> # gen = load_generator(Settings(llm_url="http://127.0.0.1:8080/v1"))
->>> # "".join(gen.stream([{"role": "user", "content": "Hi"}], max_tokens=8))
+For example, against a running server::
+
+    gen = load_generator(Settings(llm_url="http://127.0.0.1:8080/v1"))
+    "".join(gen.stream([{"role": "user", "content": "Hi"}], max_tokens=8))
 """
 
 from __future__ import annotations

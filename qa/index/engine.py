@@ -15,8 +15,11 @@ Searches filter on the facets in the engine (``year in [2016]``), so a small yea
 whole however large the collection. Every engine failure becomes one
 :class:`EngineUnavailable` line naming the URI, never a traceback.
 
->>> # engine = VectorEngine.open(settings); engine.sync(entries)
->>> # engine.search(query_vector, 10, years=[2016]).ids[:1]
+For example (tests/test_engine.py runs this on a real Milvus Lite)::
+
+    engine = VectorEngine.open(settings)
+    engine.sync(entries)
+    engine.search(query_vector, 10, years=[2016]).ids[:1]
 """
 
 from __future__ import annotations

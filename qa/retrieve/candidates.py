@@ -89,7 +89,7 @@ class CandidateSearch:
         """Start :meth:`dense`; the call returned waits for it. In process the rankings
         are computed now; an engine's run on its side while the caller does other work.
 
-        >>> # pending = search.dense_later(query); bm25 = ...; rankings = pending()
+        ``pending = search.dense_later(query)``, BM25 scores meanwhile, then ``pending()``.
         """
         rankings = self.dense(query, mask)
         return lambda: rankings

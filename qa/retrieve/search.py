@@ -62,10 +62,10 @@ class _Scores:
 
 
 class Retriever:
-    """Searches one loaded index.
+    """Searches one loaded index. For example (it needs a built index and the embedder)::
 
-    >>> # retriever = Retriever(ensure_index(settings), settings)
-    >>> # retriever.search("who supported veto restraint in 2016?").hits[0].passage.doc
+    retriever = Retriever(ensure_index(settings), settings)
+    retriever.search("who supported veto restraint in 2016?").hits[0].passage.doc
     """
 
     def __init__(self, index: Index, settings: Settings) -> None:
