@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
 
@@ -155,6 +156,26 @@ class Citation:
         return " · ".join([head, *tail])
 
 
+class Reason(StrEnum):
+    """Why an answer abstains: the ``reason`` field of ``qa ask --json`` (its values are
+    the contract's strings).
+
+    >>> Reason.NOT_STATED == "not stated", str(Reason.YEAR)
+    (True, 'year')
+    """
+
+    INVALID_QUESTION = "invalid question"  # empty, too long, not text
+    INSTRUCTION = "instruction"  # asks the bot to ignore its rules
+    OTHER_LANGUAGE = "other language"  # in a language the corpus is not written in
+    YEAR = "year"  # names a year the corpus has no record from
+    UNKNOWN_NAME = "unknown name"  # names something the corpus never mentions
+    FALSE_PREMISE = "false premise"  # ties a name to a year the corpus places elsewhere
+    NOT_STATED = "not stated"  # no quote was judged to state the answer
+    NOTHING_VERIFIED = "no claim could be verified"  # the lead matched no evidence sentence
+    NO_ANSWER = "model found no answer"  # the model said the sources do not answer
+    MODEL_UNAVAILABLE = "model unavailable"  # the model (or its server) could not be reached
+
+
 @dataclass
 class Answer:
     """A finished answer: prose with ``[n]`` markers, its citations and what was retrieved."""
@@ -166,7 +187,7 @@ class Answer:
     hits: list[Hit]
     rewritten_question: str
     timings: dict[str, float] = field(default_factory=dict)
-    reason: str | None = None
+    reason: Reason | None = None
     draft: str | None = None
     evidence: list[dict[str, Any]] = field(default_factory=list)
 

@@ -30,7 +30,7 @@ from qa.evidence.prompt import canonical, judge_messages, judge_prompt, messages
 from qa.evidence.select import anchors_of, idf_table, select_sources
 from qa.generate import Generator, GeneratorUnavailable, load_generator
 from qa.index import Index
-from qa.records import Answer, Hit
+from qa.records import Answer, Hit, Reason
 from qa.retrieve import Retrieval, Retriever
 from qa.retrieve.followup import rewrite
 from qa.retrieve.question import QuestionError, clean_question
@@ -154,13 +154,13 @@ class Answerer:
         try:
             question = clean_question(question)
         except QuestionError as exc:
-            question, refused = raw, (str(exc), "invalid question")
+            question, refused = raw, (str(exc), Reason.INVALID_QUESTION)
         if refused is None and _OVERRIDE.search(question):
             msg = (
                 "I can only answer from the documents in the corpus, and I don't change my "
                 "instructions. Ask a question about the documents instead."
             )
-            refused = (msg, "instruction")
+            refused = (msg, Reason.INSTRUCTION)
         language = foreign(question, self.languages, self.vocabulary) if not refused else None
         if language:
             ours = " or ".join(sorted(name(code) for code in self.languages))
@@ -168,7 +168,7 @@ class Answerer:
                 f"This question seems to be in {language}, and the documents are in {ours}. "
                 f"Ask it in {ours}, so that the answer can be found in them and quoted."
             )
-            refused = (msg, "other language")
+            refused = (msg, Reason.OTHER_LANGUAGE)
         if refused is not None:
             plan = Plan(question, question, Retrieval([], [], []), started=t0)
             plan.done = refusal(question, *refused, t0)
@@ -234,8 +234,8 @@ class Answerer:
             best = max(judged, key=lambda j: j.score, default=None)
             nearest = [best.claim] if best else closest(plan) if not all(negatives) else []
             reason = (
-                "not stated" if best else
-                "no claim could be verified" if nearest else "model found no answer"
+                Reason.NOT_STATED if best else
+                Reason.NOTHING_VERIFIED if nearest else Reason.NO_ANSWER
             )  # fmt: skip
             answer = self._answer(plan, nearest, not_said(plan, self.note, nearest), reason)
         scores = {(plan.retrieval.hits[j.claim.source].passage.id, j.claim.quote): j.score
@@ -256,7 +256,7 @@ class Answerer:
             f"The model could not write this answer: {why}. The best-ranked evidence, "
             "quoted as it stands (ask again when the model is back):"
         )
-        answer = self._answer(plan, claims, text, "model unavailable")
+        answer = self._answer(plan, claims, text, Reason.MODEL_UNAVAILABLE)
         answer.abstained = False  # the corpus may well answer: the model was not asked
         return answer
 
@@ -290,18 +290,18 @@ class Answerer:
 
     def _premise(
         self, plan: Plan, explicit: list[int] | None
-    ) -> tuple[str, str, list[Claim]] | None:
+    ) -> tuple[str, Reason, list[Claim]] | None:
         """(answer text, reason, claims) when the question cannot be answered as asked."""
         question, covered = plan.standalone, plan.retrieval.years
         other = plan.retrieval.other_years
         year = uncovered_year(question, covered, other)
         if year or (explicit is not None and not covered):
             named = year or ", ".join(map(str, other))
-            return f"The corpus has no record from {named}. {self.note}", "year", []
+            return f"The corpus has no record from {named}. {self.note}", Reason.YEAR, []
         missing = unknown_names(question, self.vocabulary, self.idf)
         if missing:
             listed = " or ".join(dict.fromkeys(missing))
-            return f"The corpus does not mention {listed}. {self.note}", "unknown name", []
+            return f"The corpus does not mention {listed}. {self.note}", Reason.UNKNOWN_NAME, []
         misplaced = misplaced_names(question, covered, self.year_tokens, self.idf, self.profile)
         if misplaced:
             return correction(covered, misplaced, plan.retrieval.hits, self.kinds)
@@ -310,7 +310,7 @@ class Answerer:
     # -- the answer record ----------------------------------------------------------------
 
     def _answer(
-        self, plan: Plan, claims: list[Claim], lead: str | None, reason: str | None
+        self, plan: Plan, claims: list[Claim], lead: str | None, reason: Reason | None
     ) -> Answer:
         retrieved = plan.retrieved if plan.retrieved is not None else plan.started
         body, citations = reply_text(claims, plan.retrieval.hits, self.index.source)

@@ -7,11 +7,11 @@ import time
 
 from qa.answer.plan import Part, Plan
 from qa.answer.verify import Claim
-from qa.records import Answer, Hit
+from qa.records import Answer, Hit, Reason
 from qa.text.tokenize import tokenize
 
 
-def refusal(question: str, message: str, reason: str, t0: float) -> Answer:
+def refusal(question: str, message: str, reason: Reason, t0: float) -> Answer:
     """An answer that refuses the question itself (invalid, or an instruction)."""
     total = (time.perf_counter() - t0) * 1000
     return Answer(
@@ -23,7 +23,7 @@ def refusal(question: str, message: str, reason: str, t0: float) -> Answer:
 
 def correction(
     years: list[int], misplaced: list[tuple[str, list[int]]], hits: list[Hit], kinds: dict[str, str]
-) -> tuple[str, str, list[Claim]]:
+) -> tuple[str, Reason, list[Claim]]:
     """Say the asked-for year never mentions the names, and quote where they do appear."""
     names = [name for name, _ in misplaced]
     asked = " and ".join(map(str, years))
@@ -43,7 +43,7 @@ def correction(
                 break
         if not names:
             break
-    return text, "false premise", claims
+    return text, Reason.FALSE_PREMISE, claims
 
 
 def closest(plan: Plan, each_part: bool = False, parts: list[Part] | None = None) -> list[Claim]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from qa.answer.verify import Claim
 from qa.evidence.select import Source
-from qa.records import Answer
+from qa.records import Answer, Reason
 from qa.retrieve import Retrieval
 from qa.text.patterns import YEAR, YEAR_RE
 
@@ -57,7 +57,7 @@ class Plan:
     standalone: str
     retrieval: Retrieval
     parts: list[Part] = field(default_factory=list)
-    verdict: tuple[str, str, list[Claim]] | None = None  # (text, reason, claims): no model
+    verdict: tuple[str, Reason, list[Claim]] | None = None  # (text, reason, claims): no model
     started: float = field(default_factory=time.perf_counter)
     retrieved: float | None = None  # when retrieval finished (None: it never ran)
     done: Answer | None = None  # answered without the model (refused, or a premise verdict)

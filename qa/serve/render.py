@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 
-from qa.records import Answer, Citation
+from qa.records import Answer, Citation, Reason
 
 
 def highlighted(text: str, quote: str) -> str:
@@ -90,6 +90,6 @@ def answer_markdown(answer: Answer) -> str:
     lines = [html.escape(line) for line in answer.answer.splitlines() if line.strip()]
     if answer.abstained:
         lines[0] = f"⚠️ **Not answered from the corpus.** {lines[0]}"
-    elif answer.reason == "model unavailable":
+    elif answer.reason == Reason.MODEL_UNAVAILABLE:
         lines[0] = f"⚠️ **The model is unavailable.** {lines[0]}"
     return "  \n".join(lines)
