@@ -22,6 +22,7 @@ from typing import Any
 from qa.answer.claims import backed_sentences
 from qa.answer.compose import reply_text
 from qa.answer.fallback import closest, correction, not_said, refusal
+from qa.answer.guards import guard
 from qa.answer.plan import Event, Part, Plan, single_year
 from qa.answer.support import Judged, judge
 from qa.answer.verify import Claim, is_negative
@@ -33,16 +34,9 @@ from qa.index import Index
 from qa.records import Answer, Hit, Reason
 from qa.retrieve import Retrieval, Retriever
 from qa.retrieve.followup import rewrite
-from qa.retrieve.question import QuestionError, clean_question
 from qa.settings import Settings
-from qa.text.language import foreign, name
 
 _YES_NO = re.compile(r"^\W*(?:yes|no)\b", re.I)
-_OVERRIDE = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:documents?|sources?|corpus|"
-    r"instructions?|rules?|prompt|context)\b|\byou are now\b|\bsystem prompt\b",
-    re.I,
-)
 
 
 class Answerer:
@@ -149,26 +143,7 @@ class Answerer:
         retrieval, premise checks and the evidence. ``plan.done`` holds the answer when no
         model is needed (an invalid question, or one the corpus cannot answer as asked)."""
         t0 = time.perf_counter()
-        raw = question if isinstance(question, str) else str(question or "")
-        refused = None
-        try:
-            question = clean_question(question)
-        except QuestionError as exc:
-            question, refused = raw, (str(exc), Reason.INVALID_QUESTION)
-        if refused is None and _OVERRIDE.search(question):
-            msg = (
-                "I can only answer from the documents in the corpus, and I don't change my "
-                "instructions. Ask a question about the documents instead."
-            )
-            refused = (msg, Reason.INSTRUCTION)
-        language = foreign(question, self.languages, self.vocabulary) if not refused else None
-        if language:
-            ours = " or ".join(sorted(name(code) for code in self.languages))
-            msg = (
-                f"This question seems to be in {language}, and the documents are in {ours}. "
-                f"Ask it in {ours}, so that the answer can be found in them and quoted."
-            )
-            refused = (msg, Reason.OTHER_LANGUAGE)
+        question, refused = guard(question, self.languages, self.vocabulary)
         if refused is not None:
             plan = Plan(question, question, Retrieval([], [], []), started=t0)
             plan.done = refusal(question, *refused, t0)
