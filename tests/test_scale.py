@@ -19,6 +19,7 @@ from qa.index.disk import build_lock
 from qa.index.store import Index, commit, load_index
 from qa.records import Document, Passage
 from qa.retrieve import Retriever
+from qa.retrieve import exact as exact_path
 from qa.retrieve import search as retrieve
 from qa.settings import Settings
 
@@ -163,7 +164,7 @@ def test_approximate_path_never_scores_every_vector(
     def scan(*_args: object) -> np.ndarray:
         raise AssertionError("a full scan of the vectors")
 
-    monkeypatch.setattr(retrieve, "_all_scores", scan)
+    monkeypatch.setattr(exact_path, "all_scores", scan)
     retriever = Retriever(*approximate)
     question = next(iter(fake_embed))
     hits = retriever.search(question, k=5).hits

@@ -25,8 +25,8 @@ from qa.index.embedder import embed
 from qa.index.engine import VectorEngine
 from qa.index.table import PassageRows
 from qa.records import Hit
+from qa.retrieve import exact
 from qa.retrieve.candidates import CandidateSearch, EngineCandidateSearch, Ranking
-from qa.retrieve.fusion import fuse, no_vote
 from qa.retrieve.query import ANSWER_TYPES, NAME, parse_versions, parse_years
 from qa.settings import Settings
 from qa.text.tokenize import tokenize
@@ -132,7 +132,7 @@ class Retriever:
             self._ranked(scores, self._mask([y]) & (True if within is None else within), k)
             for y in covered
         ]
-        hits = _interleave(per_year, k)
+        hits = exact.interleave(per_year, k)
         if not hard and method != "dense" and len(covered) == 1:
             hits = self._soften(question, scores, covered, hits, k)
         return Retrieval(hits, covered, other, versions)
@@ -145,7 +145,7 @@ class Retriever:
         if self._candidates is not None:
             rows = [self._position[hit.passage.id] for hit in hits]
             return self._candidates.sentence_similarities(query, rows)
-        scores = _all_scores(self.index.sentences, query)
+        scores = exact.all_scores(self.index.sentences, query)
         out = []
         for hit in hits:
             i = self._position[hit.passage.id]
@@ -180,8 +180,8 @@ class Retriever:
             return self._candidate_scores(question, by_method, pending)
         if method in ("dense", "hybrid"):
             query = self._query_vector(question)
-            by_method["dense"] = _all_scores(self.index.dense, query)
-            per_sentence = _all_scores(self.index.sentences, query)
+            by_method["dense"] = exact.all_scores(self.index.dense, query)
+            per_sentence = exact.all_scores(self.index.sentences, query)
             best = np.full(len(self.index.passages), -np.inf, dtype=np.float32)
             np.maximum.at(best, self.index.sentence_owner, per_sentence)
             by_method["sentence"] = best
@@ -221,27 +221,9 @@ class Retriever:
         """Weighted reciprocal-rank fusion of the rankers over the passages in ``mask``."""
         if self._candidates is not None:
             return self._ranked_candidates(scores, mask, k)
-        allowed = np.flatnonzero(mask)
-        ranks: dict[str, np.ndarray] = {}
-        for name, values in scores.by_method.items():
-            sub = values[allowed]
-            rank = np.empty(len(allowed), dtype=np.int64)
-            rank[np.argsort(-sub, kind="stable")] = np.arange(1, len(allowed) + 1)
-            if name == "bm25":
-                no_vote(rank, sub, len(allowed))
-            ranks[name] = rank
-        own = next(iter(scores.by_method.values()))[allowed]
-        boost = None if scores.boost is None else scores.boost[allowed]
-        fused = fuse(ranks, self._weights(), self.settings.rrf_k, own, boost)
-        best = np.argsort(-fused, kind="stable")[:k]
-        return [
-            Hit(
-                self.index.passages[allowed[j]],
-                float(fused[j]),
-                {name: int(rank[j]) for name, rank in ranks.items()},
-            )
-            for j in best
-        ]
+        found = exact.ranked(scores.by_method, scores.boost, mask, self._weights(),
+                             self.settings.rrf_k, k)  # fmt: skip
+        return [Hit(self.index.passages[row], score, ranks) for row, score, ranks in found]
 
     def _ranked_candidates(self, scores: _Scores, mask: np.ndarray, k: int) -> list[Hit]:
         """The same fusion over each ranker's best candidates in ``mask`` (see
@@ -294,22 +276,3 @@ class Retriever:
         if not extra:
             return hits
         return hits[: max(0, k - len(extra))] + extra
-
-
-def _all_scores(index: object, query: np.ndarray) -> np.ndarray:
-    """Inner products of ``query`` with every vector of a flat FAISS index, in id order."""
-    n = index.ntotal  # type: ignore[attr-defined]
-    scores, ids = index.search(query, n)  # type: ignore[attr-defined]
-    out = np.empty(n, dtype=np.float32)
-    out[ids[0]] = scores[0]
-    return out
-
-
-def _interleave(rankings: list[list[Hit]], k: int) -> list[Hit]:
-    """Round-robin over per-year rankings so every year contributes its best passages."""
-    out: list[Hit] = []
-    for rank in range(max((len(r) for r in rankings), default=0)):
-        for ranking in rankings:
-            if rank < len(ranking) and len(out) < k:
-                out.append(ranking[rank])
-    return out
