@@ -14,6 +14,7 @@ import pytest
 
 from qa.index import build as build_mod
 from qa.index import dense as dense_index
+from qa.index import ensure as ensure_mod
 from qa.index.cache import DocEntry
 from qa.index.disk import build_lock
 from qa.index.store import Index, commit, load_index
@@ -205,15 +206,15 @@ def test_crossing_the_threshold_rebuilds_without_re_embedding(tiny_settings: Set
     built = build_mod.build_index(tiny_settings, log=lambda _: None, progress=False)
     assert built.manifest["dense_index"]["passages"] == {"type": "flat"}
     moved = tiny_settings.model_copy(update={"ann_min_passages": 50})
-    assert build_mod.staleness(built.manifest, moved, None) is None  # not crossed
+    assert ensure_mod.staleness(built.manifest, moved, None) is None  # not crossed
     lowered = tiny_settings.model_copy(update={"ann_min_passages": 1})
-    assert "dense_index changed" in build_mod.staleness(built.manifest, lowered, None)
+    assert "dense_index changed" in ensure_mod.staleness(built.manifest, lowered, None)
     lines: list[str] = []
-    rebuilt = build_mod.ensure_index(lowered, log=lines.append, progress=False)
+    rebuilt = ensure_mod.ensure_index(lowered, log=lines.append, progress=False)
     assert any("dense_index changed" in line for line in lines)
     assert rebuilt.manifest["counts"]["embedded"] == 0
     assert dense_index.is_approximate(rebuilt.dense)
-    assert build_mod.staleness(rebuilt.manifest, lowered, None) is None
+    assert ensure_mod.staleness(rebuilt.manifest, lowered, None) is None
     hits = Retriever(rebuilt, lowered).search("who moderated the sprocket panel?").hits
     assert hits and hits[0].passage.doc_id == next(
         d.id for d in rebuilt.documents.values() if d.path == "b.md"

@@ -2,8 +2,9 @@
 (:mod:`build`, embedding in :mod:`vectors`), and the committed, verified files on disk
 (:mod:`store`, written safely by :mod:`disk`)."""
 
-from qa.index.build import build_index, build_key, ensure_index, pipeline_hash, staleness
+from qa.index.build import build_index, build_key, pipeline_hash
 from qa.index.disk import IndexUnwritable
+from qa.index.ensure import ensure_index, staleness
 from qa.index.store import (
     FORMAT,
     MANIFEST,
