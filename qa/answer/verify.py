@@ -65,28 +65,35 @@ def number_forms(number: str) -> list[str]:
     is as often an order as a count ("the first lines").
 
     >>> number_forms("8"), number_forms("1"), number_forms("42")
-    (['8', 'eight', 'eighth'], ['1', 'one'], ['42', 'forty-two', 'forty-second'])
+    (['8', 'eight', 'eighth'], ['1', 'one'], ['42', 'forty-two'])
     """
     forms = [number]
     if number.isdigit():
         n = int(number)
         forms += number_words(n)
-        if n > 1:
-            forms += number_words(n, ordinal=True)
+        forms += number_words(n, ordinal=True)
     return forms
 
 
 def has_number(number: str, text: str) -> bool:
     """Whether ``text`` states ``number`` (as digits or, for small numbers, in words); a
-    part of another number ("10" in "10:00", "10.5" or "2,10") does not count.
+    part of another number ("10" in "10:00", "10.5" or "2,10"; "forty" in "forty-two")
+    does not count.
 
     >>> has_number("10", "from 10:00 am"), has_number("10", "a 10-day visit, 10.")
     (False, True)
+    >>> [has_number(n, "forty-two states") for n in ("40", "2", "42")]
+    [False, False, True]
     """
-    return any(
-        re.search(rf"(?<![\w/])(?<!\d[.,:]){re.escape(form)}(?![\w/])(?![.,:]\d)", text, re.I)
-        for form in number_forms(number)
-    )
+    return any(re.search(_number_pattern(form), text, re.I) for form in number_forms(number))
+
+
+def _number_pattern(form: str) -> str:
+    """``form`` standing alone: not a part of another number; a word form not a part of a
+    compound ("forty" or "two" in "forty-two")."""
+    word = form.replace("-", "").replace(" ", "").isalpha()
+    before, after = (r"(?<!\w-)", r"(?!-[a-z])") if word else ("", "")
+    return rf"(?<![\w/])(?<!\d[.,:]){before}{re.escape(form)}(?![\w/])(?![.,:]\d){after}"
 
 
 def numbers_in(text: str) -> set[str]:
