@@ -6,9 +6,10 @@ in a cache folder, and that file must have the pinned size and sha256 or it is r
 Nothing is downloaded.
 
 Hashing 1.1 GB takes seconds, so a file verified once gets a stamp beside it
-(``<file>.verified``: its size, inode and modification time). A later process trusts a file
-whose stamp still matches instead of hashing it again, unless the file changed too close to
-the stamp's writing for its time to tell (git's "racily clean" rule): then it hashes.
+(``<file>.verified``: its size, device, inode, modification and change times, as read
+before the hash, if the hash did not see them change). A later process trusts a file whose
+stamp still matches instead of hashing it again, unless the file changed too close to the
+hash's start for its times to tell (git's "racily clean" rule): then it hashes.
 """
 
 from __future__ import annotations
@@ -78,31 +79,33 @@ def _stamp_path(path: Path) -> Path:
 
 
 def _identity(path: Path) -> dict[str, int | str]:
+    """What changes when the file does: ctime cannot be set back (mtime can: ``cp -p``)."""
     st = path.stat()
-    return {"size": st.st_size, "ino": st.st_ino, "mtime_ns": st.st_mtime_ns,
+    return {"size": st.st_size, "dev": st.st_dev, "ino": st.st_ino,
+            "mtime_ns": st.st_mtime_ns, "ctime_ns": st.st_ctime_ns,
             "sha256": MODEL_SHA256}  # fmt: skip
 
 
-def _stamped(path: Path) -> bool:
-    """Whether ``path`` was verified before and has not changed since."""
+def _stamped(path: Path, identity: dict[str, int | str]) -> bool:
+    """Whether ``path`` (now ``identity``) was verified before and has not changed since."""
     try:
         stamp = json.loads(_stamp_path(path).read_text())
-        written = int(stamp.pop("written_ns"))
+        hashed = int(stamp.pop("hashed_ns"))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return False
-    identity = _identity(path)
-    return stamp == identity and int(identity["mtime_ns"]) < written - RACY_NS
+    latest = max(int(identity["mtime_ns"]), int(identity["ctime_ns"]))
+    return stamp == identity and latest < hashed - RACY_NS
 
 
-def _stamp(path: Path) -> None:
-    stamp = {**_identity(path), "written_ns": time.time_ns()}
+def _stamp(path: Path, identity: dict[str, int | str], hashed_ns: int) -> None:
+    """Record that the file, as ``identity`` describes it, was hashed from ``hashed_ns``."""
     with suppress(OSError):  # a read-only cache: hash again next time
-        _stamp_path(path).write_text(json.dumps(stamp))
+        _stamp_path(path).write_text(json.dumps({**identity, "hashed_ns": hashed_ns}))
 
 
 def verify(path: Path, progress: bool = False, stamp: bool = True) -> None:
-    """Raise ModelFileError unless ``path`` is exactly the pinned model file (a file that
-    passes is stamped, unless ``stamp`` is False)."""
+    """Raise ModelFileError unless ``path`` is exactly the pinned model file. A file that
+    passes is stamped (unless ``stamp`` is False), if it did not change while it was hashed."""
     if not path.is_file():
         raise ModelFileError(f"model file not found: {path}")
     size = path.stat().st_size
@@ -111,16 +114,18 @@ def verify(path: Path, progress: bool = False, stamp: bool = True) -> None:
             f"model file {path} has {size:,} bytes, expected {MODEL_SIZE:,} "
             f"(truncated or wrong file); {REPAIR}"
         )
-    if _stamped(path):
+    before = _identity(path)
+    if _stamped(path, before):
         return
+    started = time.time_ns()
     digest = sha256_file(path, progress)
     if digest != MODEL_SHA256:
         raise ModelFileError(
             f"model file {path} has sha256 {digest[:16]}…, expected {MODEL_SHA256[:16]}… "
             f"(corrupt or wrong file); {REPAIR}"
         )
-    if stamp:
-        _stamp(path)
+    if stamp and _identity(path) == before:
+        _stamp(path, before, started)
 
 
 def assemble(target: Path, log: Callable[[str], None] = print, progress: bool = True) -> Path:
@@ -141,9 +146,10 @@ def assemble(target: Path, log: Callable[[str], None] = print, progress: bool = 
                     for block in iter(lambda f=f: f.read(8 << 20), b""):
                         out.write(block)
                         bar.update(len(block))
+        started = time.time_ns()
         verify(tmp, progress, stamp=False)
-        os.replace(tmp, target)
-        _stamp(target)
+        os.replace(tmp, target)  # the same inode: what was hashed
+        _stamp(target, _identity(target), started)
     finally:
         tmp.unlink(missing_ok=True)
     return target

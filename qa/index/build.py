@@ -54,22 +54,38 @@ Log = Callable[[str], None]
 ASSEMBLY = 3  # 3: corpus facts stored (qa.index.facts): year terms, vocabulary, languages
 
 
+def _digest(paths: list[Path]) -> str:
+    h = hashlib.sha256()
+    for path in paths:
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def pipeline_hash() -> str:
-    """A digest of the code that turns files into indexed passages: a change rebuilds.
-    That is every module of ``qa/ingest/`` and ``qa/text/`` (the patterns and tokens they
-    read text with), the records and the corpus profile."""
+    """A digest of the code that turns files into indexed passages: a change re-reads and
+    re-embeds every document. That is ``qa/ingest/``, the patterns and tokens it and BM25
+    read text with, the records and the corpus profile — not the rest of ``qa/text/``."""
     import qa.ingest
     import qa.profile
     import qa.records
-    import qa.text
+    import qa.text.patterns
+    import qa.text.tokenize
 
-    h = hashlib.sha256()
-    for package in (qa.ingest, qa.text):
-        for path in sorted(Path(package.__file__).parent.glob("*.py")):
-            h.update(path.read_bytes())
-    for module in (qa.records, qa.profile):
-        h.update(Path(module.__file__).read_bytes())
-    return h.hexdigest()[:16]
+    ingest = sorted(Path(qa.ingest.__file__).parent.glob("*.py"))
+    modules = (qa.text.tokenize, qa.text.patterns, qa.records, qa.profile)
+    return _digest(ingest + [Path(m.__file__) for m in modules])  # type: ignore[arg-type]
+
+
+def assembly_key() -> str:
+    """``ASSEMBLY`` and a digest of the code that derives the corpus facts committed with
+    the index: a change re-assembles the index from the cache, re-embedding nothing."""
+    import qa.index.facts
+    import qa.index.postings
+    import qa.text.fold
+    import qa.text.language
+
+    modules = (qa.index.facts, qa.index.postings, qa.text.fold, qa.text.language)
+    return f"{ASSEMBLY}-{_digest([Path(m.__file__) for m in modules])}"  # type: ignore[arg-type]
 
 
 _READERS = ("pypdf", "python-docx", "trafilatura", "python-frontmatter", "lxml")
@@ -190,7 +206,7 @@ def build_index(settings: Settings, log: Log = print, progress: bool = True) -> 
         index = _assemble(settings, ordered)
         manifest = {
             **key_base,
-            "assembly": ASSEMBLY,
+            "assembly": assembly_key(),
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "build_seconds": round(time.perf_counter() - t0, 2),
             "corpus_dir": str(settings.corpus_dir),

@@ -10,7 +10,7 @@ from typing import Any
 
 from qa.errors import cannot_write, explain
 from qa.index import dense as dense_index
-from qa.index.build import ASSEMBLY, Log, build_index, build_key
+from qa.index.build import Log, assembly_key, build_index, build_key
 from qa.index.disk import IndexUnwritable
 from qa.index.engine import engine_holds
 from qa.index.store import Index, IndexCorrupt, IndexMissing, load_index
@@ -20,7 +20,7 @@ from qa.settings import Settings
 
 def staleness(manifest: dict[str, Any], settings: Settings, corpus_hash: str | None) -> str | None:
     """Why an index no longer matches the corpus or settings, or None when it does."""
-    for key, value in {**build_key(settings), "assembly": ASSEMBLY}.items():
+    for key, value in {**build_key(settings), "assembly": assembly_key()}.items():
         if manifest.get(key) != value:
             return f"{key} changed ({manifest.get(key)!r} → {value!r})"
     dense_change = dense_index.change(manifest, settings.ann_min_passages)
