@@ -324,7 +324,8 @@ def _app_process(
 
     empty = faiss.IndexFlatIP(question_vectors.shape[1])
     (folder / "index").mkdir()
-    commit(folder / "index", replace(index, dense=empty, sentences=empty), {"format": 2})
+    committed = replace(index, dense=empty, sentences=empty, stored_facts=index.facts)
+    commit(folder / "index", committed, {"format": 2})  # facts derived once, not per server
     data = folder / "questions.json"
     data.write_text(json.dumps({"questions": questions, "vectors": question_vectors.tolist()}))
     command = [sys.executable, __file__, "--app", str(folder / "index"),

@@ -145,6 +145,12 @@ class VectorEngine:
             params = _IVF_BUILD if kind == "IVF_FLAT" else {}
             index.add_index("vec", index_type=kind, metric_type="IP", params=params)
             self.client.create_collection(name, schema=schema, index_params=index)
+            made = self.client.describe_index(name, "vec").get("index_type")
+            if made != kind:  # else every start would find a mismatch and re-send it all
+                raise EngineUnavailable(
+                    f"vector engine {self.uri}: made a {made} index for {name} where "
+                    f"QA_VECTOR_INDEX asks for {kind}; this engine cannot take that setting"
+                )
 
     def stored_keys(self) -> dict[str, str]:
         """Document id → the build key its rows were made from."""

@@ -13,8 +13,11 @@ Stored at commit time, a start reads one small file instead.
 >>> import bm25s
 >>> model = bm25s.BM25()
 >>> model.index([["veto", "restraint"], ["veto"], ["panel"]], show_progress=False)
+>>> from qa.records import Passage
 >>> texts = ["Veto restraint.", "The veto.", "A panel met."]
->>> facts = derive(model, [2014, 2016, None], texts, ["Summary"])
+>>> passages = [Passage(f"d#{i}", "d", "d.txt", year, i, text, 0, len(text))
+...             for i, (year, text) in enumerate(zip([2014, 2016, None], texts))]
+>>> facts = derive(model, passages, ["Summary"])
 >>> sorted(facts.year_terms[2014]), sorted(facts.year_terms[2016])
 (['restraint', 'veto'], ['veto'])
 >>> sorted(facts.vocabulary)
@@ -34,8 +37,9 @@ import bm25s
 import numpy as np
 
 from qa.index import postings
+from qa.records import Passage
 from qa.text.fold import fold
-from qa.text.language import corpus_languages
+from qa.text.language import corpus_languages, even_sample
 
 _NO_YEAR = -1
 
@@ -53,23 +57,21 @@ _PASSAGE_WORD = re.compile(r"[\w’']+")
 _TITLE_WORD = re.compile(r"\w+")
 
 
-def derive(
-    model: bm25s.BM25,
-    years: Iterable[int | None],
-    texts: Sequence[str],
-    titles: Iterable[str],
-) -> CorpusFacts:
-    """The facts of a corpus: its BM25 model, and each passage's year (None: undated) and
-    text, and its documents' titles."""
-    labels = np.fromiter((_NO_YEAR if y is None else y for y in years), dtype=np.int64)
-    by_label = postings.vocabulary_by(model, labels)
-    raw = {w for text in texts for w in _PASSAGE_WORD.findall(text)}
+def derive(model: bm25s.BM25, passages: Sequence[Passage], titles: Iterable[str]) -> CorpusFacts:
+    """The facts of a corpus: its BM25 model, its passages (read once, in order: a loaded
+    index streams them from disk) and its documents' titles."""
+    years: list[int] = []
+    raw: set[str] = set()
+    for p in passages:
+        years.append(_NO_YEAR if p.year is None else p.year)
+        raw.update(_PASSAGE_WORD.findall(p.text))
     raw |= {w for title in titles for w in _TITLE_WORD.findall(title)}
-    words = {fold(w) for w in raw}  # each distinct word folded once
+    by_label = postings.vocabulary_by(model, np.array(years, dtype=np.int64))
+    sample = [p.text for p in even_sample(passages)]  # what corpus_languages would pick
     return CorpusFacts(
         {y: frozenset(t) for y, t in by_label.items() if y != _NO_YEAR},
-        frozenset(words),
-        frozenset(corpus_languages(texts)),
+        frozenset(fold(w) for w in raw),  # each distinct word folded once
+        frozenset(corpus_languages(sample)),
     )
 
 

@@ -67,7 +67,9 @@ class Index:
 
     ``dense`` and ``sentences`` are None when the index was loaded for a vector engine
     (``load_index(..., vectors=False)``): the engine holds and searches the vectors.
-    ``stored_facts`` are the corpus facts committed with it (:mod:`qa.index.facts`).
+    ``stored_facts`` are the corpus facts committed with it (:mod:`qa.index.facts`); an
+    index made with ``replace()`` keeps them, so one given other passages or another BM25
+    must be given ``stored_facts=None`` too.
     """
 
     manifest: dict[str, Any]
@@ -90,13 +92,8 @@ class Index:
         committed before they were stored)."""
         if self.stored_facts is not None:
             return self.stored_facts
-        years: list[int | None] = []
-        texts: list[str] = []
-        for p in self.passages:  # one pass (a loaded index reads them from disk)
-            years.append(p.year)
-            texts.append(p.text)
         titles = (d.title for d in self.documents.values())
-        return corpus_facts.derive(self.bm25, years, texts, titles)
+        return corpus_facts.derive(self.bm25, self.passages, titles)
 
     @cached_property
     def passage_counts(self) -> Counter[str]:
