@@ -88,7 +88,7 @@ soak: index model
 	$(BIN)/python eval/soak.py --minutes $(SOAK_MINUTES)
 
 clean:
-	rm -rf $(VENV) .cache index/manifest.json index/passages-* index/dense-* index/sentences-* index/bm25-*
+	rm -rf $(VENV) .cache index/manifest.json index/passages-* index/dense-* index/sentences-* index/bm25-* index/facts-*
 
 # How retrieval cost grows: synthetic 10 k / 100 k / 1 M passages, in process and with the
 # vectors in a Milvus server (eval/bench_engine.py): Milvus Lite's, and a Milvus standalone

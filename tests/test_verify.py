@@ -1,5 +1,6 @@
 """Citation checking on hand-written leads: which sentence the model read backs each item
-(qa.verify.support, through qa.answer.claims.backed_sentences, the path every reply takes)."""
+(qa.answer.verify.support, through qa.answer.claims.backed_sentences, the path every reply
+takes)."""
 
 from __future__ import annotations
 

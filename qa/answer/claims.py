@@ -3,7 +3,7 @@ answers, lists and several-part answers.
 
 The lead is cut into its items — sentences, then clauses and list members ("RCS, ClearCase
 and SCCS") — and each item is checked on its own against the sentences the model read
-(:func:`qa.verify.support`: every name, number and identifier it states must stand in the
+(:func:`qa.answer.verify.support`: every name, number and identifier it states must stand in the
 sentence, and most of its other new words). The reply is then made of the sentences that
 back at least one item, each quoted once, in the order the lead names them: a list answer
 gets every member the evidence states, each with its quote, and an item no sentence states

@@ -8,7 +8,7 @@ another does. So each sentence the reply would quote is put to the model on its 
 only when the model leans to "Yes" by at least ``settings.support_threshold`` (the log-odds
 of its first token, :meth:`qa.generate.Generator.judge`). One sentence at a time, so no
 sentence gains from its place in a list. The instructions and worked examples are a fixed
-system prompt of their own (:func:`qa.prompt.judge_prompt`: inside the answering prompt,
+system prompt of their own (:func:`qa.evidence.prompt.judge_prompt`: inside the answering prompt,
 their yes/no examples made the model answer "No" to a fifth of the dev questions); the model
 keeps the evaluated state of both fixed prompts, so each check costs only the sentence and
 the question (about 40–70 tokens).

@@ -1,6 +1,9 @@
 """The index: per-document build results (:mod:`cache`), incremental building
-(:mod:`build`, embedding in :mod:`vectors`), and the committed, verified files on disk
-(:mod:`store`, written safely by :mod:`disk`)."""
+(:mod:`build`, embedding in :mod:`vectors` with :mod:`embedder`), an index that matches the
+corpus (:mod:`ensure`), the committed, verified files on disk (:mod:`store`, written safely
+by :mod:`disk`, passages read on demand by :mod:`table`, corpus facts in :mod:`facts`), the
+vector indexes (:mod:`dense` in process, :mod:`engine` in Milvus) and BM25's postings
+(:mod:`postings`)."""
 
 from qa.index.build import build_index, build_key, pipeline_hash
 from qa.index.disk import IndexUnwritable

@@ -4,7 +4,7 @@ Layout under the index folder (see index/README.md): content-addressed data file
 ``manifest.json`` written last and atomically. The manifest is the commit point: a build
 that dies half-way leaves the previous manifest and the files it names untouched.
 
-Loading checks every file's sha256; :func:`qa.index.build.ensure_index` turns a mismatch
+Loading checks every file's sha256; :func:`qa.index.ensure.ensure_index` turns a mismatch
 with the corpus or settings into a one-line message and an update.
 """
 

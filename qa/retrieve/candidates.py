@@ -1,7 +1,7 @@
 """Retrieval over candidates: a large index is searched without scoring every passage.
 
 Above ``settings.ann_min_passages`` passages the vector indexes are approximate (see
-:mod:`qa.index.dense`), and :class:`qa.retrieve.Retriever` fuses candidates instead of
+:mod:`qa.index.dense`), and :class:`qa.retrieve.search.Retriever` fuses candidates instead of
 every passage: each ranker's best ``ann_candidates`` passages within the allowed ones —
 passage vectors and best sentences from the IVF indexes, BM25 from its scores (computing
 those costs the query terms' postings, not the corpus; only a partial sort follows) — by

@@ -91,7 +91,7 @@ def corpus_languages(texts: Sequence[str], sample: int = SAMPLE) -> set[str]:
 
 def foreign(question: str, languages: AbstractSet[str], vocabulary: AbstractSet[str]) -> str | None:
     """The name of the question's language when it is surely not one of ``languages`` and
-    the corpus' ``vocabulary`` (words as :func:`qa.verify.fold` leaves them) holds few of its
+    the corpus' ``vocabulary`` (words as :func:`qa.text.fold.fold` leaves them) holds few of its
     words; else None."""
     if not languages:
         return None
