@@ -46,9 +46,12 @@ def _fast_runs_load_no_model(request: pytest.FixtureRequest, monkeypatch: pytest
     fast = "not slow" in (request.config.option.markexpr or "")
     if fast and request.node.get_closest_marker("slow") is None:
         import qa.generate
+        import qa.generate.files
         import qa.index.embedder
 
         monkeypatch.setattr(qa.index.embedder, "load_embedder", _refuse("the real embedder"))
+        # Before the model file is hashed (1.1 GB), not only before it is loaded.
+        monkeypatch.setattr(qa.generate.files, "ensure_model_file", _refuse("the real model"))
         monkeypatch.setattr(qa.generate, "_load_local", _refuse("the real model"))
         monkeypatch.setenv("QA_EMBEDDER", NO_EMBEDDER)  # for the processes it starts
     yield
