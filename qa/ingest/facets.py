@@ -22,9 +22,7 @@ from typing import Any
 from qa.profile import CorpusProfile
 from qa.text.patterns import MONTHS, YEAR, YEAR_RE
 
-_MONTHS = MONTHS
-_DATE = re.compile(rf"\b(?:\d{{1,2}}\s+(?:{_MONTHS})|(?:{_MONTHS})\s+\d{{1,2}},?)\s+({YEAR})\b")
-_YEAR = YEAR_RE
+_DATE = re.compile(rf"\b(?:\d{{1,2}}\s+(?:{MONTHS})|(?:{MONTHS})\s+\d{{1,2}},?)\s+({YEAR})\b")
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 _HEADING = re.compile(r"^#{1,3}\s+(.+)$", re.M)
 # "Version 2.0", "version 3", "Release 4.19", "v1.2.0": in a document's head or a question.
@@ -110,7 +108,7 @@ def infer_title(text: str, cleaned: str, fallback: str) -> str:
 def _year_of(value: Any) -> int | None:
     if isinstance(value, datetime | date):
         return value.year
-    m = _YEAR.search(str(value))
+    m = YEAR_RE.search(str(value))
     return int(m.group(1)) if m else None
 
 

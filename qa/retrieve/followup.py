@@ -35,7 +35,6 @@ from qa.profile import CorpusProfile
 from qa.text.numbers import NUMBER_WORDS, word_value
 from qa.text.patterns import YEAR_RE
 
-_YEAR = YEAR_RE
 _RELATIVE = re.compile(
     rf"\b(?:(?P<n>\d+|{NUMBER_WORDS}|a)\s+years?\s+(?P<dir>later|after|on|earlier|before)"
     r"|(?P<next>the\s+(?:following|next)\s+year(?:'s)?|next\s+year(?:'s)?"
@@ -64,7 +63,7 @@ _NAMED = re.compile(
 
 def _years(text: str, profile: CorpusProfile | None) -> list[int]:
     """Years a text names, as numbers or through the profile's year phrases."""
-    found = [int(y) for y in _YEAR.findall(text)]
+    found = [int(y) for y in YEAR_RE.findall(text)]
     return list(dict.fromkeys(found + (profile.years_named(text) if profile else [])))
 
 
@@ -149,7 +148,7 @@ def _redated(previous: str, years: list[int], profile: CorpusProfile | None) -> 
     mapping = dict(zip(prev_years, years))
     if len(years) > len(prev_years):
         mapping[prev_years[-1]] = years[-1]
-    base = _YEAR.sub(lambda m: str(mapping.get(int(m.group(1)), m.group(1))), previous)
+    base = YEAR_RE.sub(lambda m: str(mapping.get(int(m.group(1)), m.group(1))), previous)
     for phrase, year in (profile.year_phrases if profile else {}).items():
         if year in mapping:
             pattern = rf"(?<!\w){re.escape(phrase)}(?!\w)"
@@ -173,7 +172,7 @@ def rewrite(
     prev_years = _years(previous, profile)
     years = _shift(question, prev_years, profile)
     base = _redated(previous, years, profile) if years else previous
-    rest = _RELATIVE.sub(" ", _YEAR.sub(" ", _without_year_phrases(question, profile)))
+    rest = _RELATIVE.sub(" ", YEAR_RE.sub(" ", _without_year_phrases(question, profile)))
     if not re.sub(r"[\W_]+", " ", _FILLER.sub(" ", rest)).strip():
         return base  # nothing but "what about <year>?": the previous question, re-dated
     if years and not _years(question, profile):

@@ -17,8 +17,6 @@ from qa.profile import CorpusProfile
 from qa.text.numbers import NUMBER_WORDS
 from qa.text.patterns import MONTHS, YEAR, YEAR_RE
 
-_YEAR = YEAR_RE
-
 # What kind of answer a question asks for, and what such an answer looks like in a passage.
 ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
@@ -60,7 +58,7 @@ def parse_years(
     question: str, corpus_years: list[int], profile: CorpusProfile | None = None
 ) -> tuple[list[int], list[int]]:
     """(years named that the corpus covers, years named that it does not), in order."""
-    named: list[int] = [int(y) for y in _YEAR.findall(question)]
+    named: list[int] = [int(y) for y in YEAR_RE.findall(question)]
     named += profile.years_named(question) if profile else []
     ordered = list(dict.fromkeys(named))
     covered = [y for y in ordered if y in corpus_years]
