@@ -495,14 +495,16 @@ def main() -> None:
         if not bench_engine.server_available(kind):
             parser.error(f"no {kind} Milvus server in {sys.executable}'s folder (see Makefile)")
     rows = []
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"bench-scale-{datetime.now(UTC):%Y%m%d-%H%M%S}.md"
     for n in sizes:
         rows.append(bench_size(n, args.queries, settings, log, servers))
+        # Written after each size: a run stopped later (1 M takes hours) keeps what it measured.
+        path.write_text(report(rows, settings, None, time.perf_counter() - t0))
         gc.collect()  # the previous size's data goes before the next is made
     log("question embedding")
     text = report(rows, settings, embed_time(settings), time.perf_counter() - t0)
     print(text)
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / f"bench-scale-{datetime.now(UTC):%Y%m%d-%H%M%S}.md"
     path.write_text(text)
     print(f"written to {path}")
 
