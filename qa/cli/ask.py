@@ -17,8 +17,7 @@ from qa.cli.common import (
     app,
     cli_settings,
     err,
-    fail,
-    read_batch,
+    questions,
 )
 
 
@@ -50,10 +49,8 @@ def ask(
     index: IndexOpt = None,
 ) -> None:
     """Answer a question with citations (or say that the corpus does not say)."""
-    if (question is None) == (batch is None):
-        raise fail("give a QUESTION or --batch FILE (one of the two)", 2)
+    items = questions(question, batch)
     settings = cli_settings(corpus, index, backend=backend)
-    items = read_batch(batch) if batch else [{"id": None, "question": question}]
     answerer = answerer_for(settings)
     for item in items:
         if "error" in item:

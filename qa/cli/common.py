@@ -56,6 +56,13 @@ def open_index(settings: Settings, quiet: bool = False, strict: bool = False):  
     return ensure_index(settings, log=err, progress=not quiet, strict=strict)
 
 
+def questions(question: str | None, batch: Path | None) -> list[dict[str, Any]]:
+    """The items a command answers: one ``question`` or the lines of a ``batch`` file."""
+    if (question is None) == (batch is None):
+        raise fail("give a QUESTION or --batch FILE (one of the two)", 2)
+    return read_batch(batch) if batch else [{"id": None, "question": question}]
+
+
 def read_batch(path: Path) -> list[dict[str, Any]]:
     """Lines of a JSONL file; a bad line becomes an item with an ``error``."""
     if not path.is_file():

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from qa.cli.common import CorpusOpt, IndexOpt, app, cli_settings, err, fail, open_index, read_batch
+from qa.cli.common import CorpusOpt, IndexOpt, app, cli_settings, err, open_index, questions
 
 
 def _search_one(retriever: Any, item: dict[str, Any], years: list[int] | None) -> dict[str, Any]:
@@ -51,10 +51,8 @@ def search(
     """Show the passages that best answer a question (hybrid BM25 + dense retrieval)."""
     from qa.retrieve import Retriever
 
-    if (question is None) == (batch is None):
-        raise fail("give a QUESTION or --batch FILE (one of the two)", 2)
+    items = questions(question, batch)
     settings = cli_settings(corpus, index, top_k=k)
-    items = read_batch(batch) if batch else [{"id": None, "question": question}]
     retriever = Retriever(open_index(settings, quiet=as_json), settings)
     failed = 0
     for item in items:
